@@ -1,0 +1,205 @@
+package io.meridian.core.apply;
+
+import io.meridian.core.MetadataImage;
+import io.meridian.core.capability.CapabilitiesImage;
+import io.meridian.core.catalog.CatalogEntry;
+import io.meridian.core.edgecache.EdgeCacheNode;
+import io.meridian.core.ghost.GhostKey;
+import io.meridian.core.ghost.GhostStub;
+import io.meridian.core.migration.Migration;
+import io.meridian.core.migration.MigrationsImage;
+import io.meridian.core.routing.Key;
+import io.meridian.core.routing.ReplicaGroup;
+import io.meridian.core.routing.RoutingImage;
+import io.meridian.core.routing.Shard;
+import io.meridian.core.token.JoinToken;
+import io.meridian.core.token.TokenState;
+import io.meridian.core.topology.Node;
+import io.meridian.core.topology.NodeState;
+import io.meridian.core.topology.TopologyImage;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The rules every image keeps, checked over the whole image: O(n), so it runs in tests, after every
+ * entry of a property run, and when a snapshot is loaded, not on every entry in production. A
+ * broken rule is an {@link InvariantViolation} naming the ids and the values.
+ *
+ * <ul>
+ *   <li>topology: keys match ids; raft addresses are unique; a bootstrapped cluster has a voter.</li>
+ *   <li>routing: the shards of a bootstrapped cluster partition the keyspace exactly, with no gap
+ *       and no overlap; every shard's group exists; groups have members, all of them nodes that are
+ *       not decommissioned; a leader is a member; ids are below the next ids; the derived indexes
+ *       match the shards.</li>
+ *   <li>migrations: at most one in flight per shard, on a shard that exists; the index matches.</li>
+ *   <li>tokens, ghosts, edge caches, capabilities, scheduler, catalog: keys match their records;
+ *       a consumed token names its consumer; edge caches are ACTIVE nodes; advertisements belong
+ *       to nodes; the negotiated values are the negotiation of the advertisements; the scheduler
+ *       config is consistent; catalog versions run 1..version.</li>
+ * </ul>
+ */
+public final class Invariants {
+
+    private Invariants() {
+    }
+
+    public static void check(MetadataImage image) {
+        checkTopology(image.topology());
+        checkRouting(image);
+        checkMigrations(image);
+        checkTokens(image);
+        checkGhosts(image);
+        checkEdgeCache(image);
+        checkCapabilities(image);
+        image.scheduler().inconsistency().ifPresent(problem -> fail("scheduler config: %s", problem));
+        checkCatalog(image);
+    }
+
+    private static void checkTopology(TopologyImage topology) {
+        TreeSet<String> raftAddresses = new TreeSet<>();
+        for (Map.Entry<String, Node> entry : topology.nodes().entrySet()) {
+            Node node = entry.getValue();
+            require(entry.getKey().equals(node.id()), "node keyed %s has id %s", entry.getKey(), node.id());
+            require(raftAddresses.add(node.raftAddress()), "raft address %s is used twice", node.raftAddress());
+        }
+        if (topology.bootstrapped()) {
+            require(topology.countedVoters() >= 1, "a bootstrapped cluster has no voter");
+        }
+    }
+
+    private static void checkRouting(MetadataImage image) {
+        RoutingImage routing = image.routing();
+        TreeMap<Long, Integer> counts = new TreeMap<>();
+        TreeMap<Key, Long> byStart = new TreeMap<>();
+        for (Map.Entry<Long, Shard> entry : routing.shards().entrySet()) {
+            Shard shard = entry.getValue();
+            require(entry.getKey() == shard.id(), "shard keyed %d has id %d", entry.getKey(), shard.id());
+            require(shard.id() > 0 && shard.id() < routing.nextShardId(), "shard %d is not below the next shard id %d",
+                    shard.id(), routing.nextShardId());
+            require(routing.groups().containsKey(shard.groupId()), "shard %d belongs to missing group %d", shard.id(),
+                    shard.groupId());
+            require(shard.end().isEmpty() || shard.start().compareTo(shard.end()) < 0, "shard %d has an empty range %s",
+                    shard.id(), shard.range());
+            require(byStart.put(shard.start(), shard.id()) == null, "two shards start at %s", shard.start());
+            counts.merge(shard.groupId(), 1, Integer::sum);
+        }
+        require(byStart.equals(routing.shardsByStart()), "the start-key index does not match the shards");
+        require(counts.equals(routing.shardCountByGroup()), "the per-group shard counts do not match the shards");
+        if (image.topology().bootstrapped() || !routing.shards().isEmpty()) {
+            Key expected = Key.EMPTY;
+            boolean first = true;
+            for (Long id : byStart.values()) {
+                Shard shard = routing.shards().get(id);
+                require(shard.start().equals(expected), "shard %d starts at %s but the keyspace continues from %s%s",
+                        shard.id(), shard.start(), expected, first ? " (the start)" : "");
+                require(!shard.end().isEmpty() || id.equals(byStart.lastEntry().getValue()),
+                        "shard %d runs to the end of the keyspace but is not the last shard", shard.id());
+                expected = shard.end();
+                first = false;
+            }
+            require(!routing.shards().isEmpty(), "a bootstrapped cluster has no shard");
+            require(expected.isEmpty(), "the keyspace after %s belongs to no shard", expected);
+        }
+        for (Map.Entry<Long, ReplicaGroup> entry : routing.groups().entrySet()) {
+            ReplicaGroup group = entry.getValue();
+            require(entry.getKey() == group.id(), "group keyed %d has id %d", entry.getKey(), group.id());
+            require(group.id() > 0 && group.id() < routing.nextGroupId(), "group %d is not below the next group id %d",
+                    group.id(), routing.nextGroupId());
+            require(!group.members().isEmpty(), "group %d has no members", group.id());
+            for (String member : group.members()) {
+                Node node = image.topology().nodes().get(member);
+                require(node != null, "group %d has member %s, which is not a node", group.id(), member);
+                require(node.state() != NodeState.DECOMMISSIONED, "group %d has member %s, which is decommissioned",
+                        group.id(), member);
+            }
+            require(!group.hasLeader() || group.isMember(group.leader()), "group %d is led by %s, not a member",
+                    group.id(), group.leader());
+        }
+    }
+
+    private static void checkMigrations(MetadataImage image) {
+        MigrationsImage migrations = image.migrations();
+        TreeMap<Long, Long> active = new TreeMap<>();
+        int finished = 0;
+        for (Map.Entry<Long, Migration> entry : migrations.all().entrySet()) {
+            Migration migration = entry.getValue();
+            require(entry.getKey() == migration.id(), "migration keyed %d has id %d", entry.getKey(), migration.id());
+            require(migration.id() > 0 && migration.id() < migrations.nextMigrationId(),
+                    "migration %d is not below the next migration id %d", migration.id(),
+                    migrations.nextMigrationId());
+            if (migration.phase().isTerminal()) {
+                finished++;
+            } else {
+                Long other = active.put(migration.shardId(), migration.id());
+                require(other == null, "shard %d has two migrations in flight: %d and %d", migration.shardId(), other,
+                        migration.id());
+                require(image.routing().shards().containsKey(migration.shardId()),
+                        "migration %d in flight moves missing shard %d", migration.id(), migration.shardId());
+            }
+        }
+        require(active.equals(migrations.activeByShard()), "the in-flight index does not match the migrations");
+        require(finished <= MigrationsImage.RETAINED_FINISHED, "%d finished migrations are kept, above %d", finished,
+                MigrationsImage.RETAINED_FINISHED);
+    }
+
+    private static void checkTokens(MetadataImage image) {
+        image.joinTokens().all().forEach((hash, token) -> {
+            require(hash.equals(token.hash()), "token keyed %s has hash %s", hash, token.hash());
+            require((token.state() == TokenState.CONSUMED) == !token.consumedBy().isEmpty(),
+                    "token %s is %s with consumer '%s'", hash, token.state(), token.consumedBy());
+        });
+    }
+
+    private static void checkGhosts(MetadataImage image) {
+        for (Map.Entry<GhostKey, GhostStub> entry : image.ghosts().stubs().entrySet()) {
+            GhostStub stub = entry.getValue();
+            require(entry.getKey().equals(stub.key()), "ghost keyed %s is %s", entry.getKey(), stub.key());
+            require(stub.sourceShard() != stub.targetShard(), "ghost %s points at its own shard", stub.key());
+            require(image.ghosts().tables().containsKey(stub.sourceShard()), "ghost %s has no table stats",
+                    stub.key());
+        }
+        image.ghosts().tables().forEach((shard, stats) ->
+                require(shard == stats.sourceShard(), "ghost table keyed %d is for shard %d", shard,
+                        stats.sourceShard()));
+    }
+
+    private static void checkEdgeCache(MetadataImage image) {
+        for (Map.Entry<String, EdgeCacheNode> entry : image.edgeCache().nodes().entrySet()) {
+            require(entry.getKey().equals(entry.getValue().nodeId()), "edge cache keyed %s is node %s", entry.getKey(),
+                    entry.getValue().nodeId());
+            require(image.topology().isActive(entry.getKey()), "edge cache %s is not an ACTIVE node", entry.getKey());
+        }
+    }
+
+    private static void checkCapabilities(MetadataImage image) {
+        CapabilitiesImage capabilities = image.capabilities();
+        for (String nodeId : capabilities.advertised().keySet()) {
+            require(image.topology().nodes().containsKey(nodeId), "capabilities advertised by %s, which is not a node",
+                    nodeId);
+        }
+        require(capabilities.negotiated().equals(CapabilitiesImage.negotiate(image.topology(),
+                capabilities.advertised())), "the negotiated capabilities are stale");
+    }
+
+    private static void checkCatalog(MetadataImage image) {
+        long expected = 1;
+        for (Map.Entry<Long, CatalogEntry> entry : image.catalog().entries().entrySet()) {
+            require(entry.getKey() == expected && entry.getValue().version() == expected,
+                    "catalog entry %d is where version %d should be", entry.getKey(), expected);
+            expected++;
+        }
+        require(image.catalog().version() == expected - 1, "catalog version %d but %d entries",
+                image.catalog().version(), expected - 1);
+    }
+
+    private static void require(boolean condition, String format, Object... args) {
+        if (!condition) {
+            fail(format, args);
+        }
+    }
+
+    private static void fail(String format, Object... args) {
+        throw new InvariantViolation(String.format(java.util.Locale.ROOT, format, args));
+    }
+}

@@ -1,0 +1,119 @@
+package io.meridian.core.apply;
+
+import io.meridian.core.MetadataImage;
+import io.meridian.core.Provenance;
+import io.meridian.core.Rejection;
+import io.meridian.core.Tx;
+import io.meridian.core.Validation;
+import io.meridian.core.capability.CapabilityApplier;
+import io.meridian.core.catalog.CatalogApplier;
+import io.meridian.core.catalog.CatalogHandler;
+import io.meridian.core.edgecache.EdgeCacheApplier;
+import io.meridian.core.ghost.GhostApplier;
+import io.meridian.core.migration.MigrationApplier;
+import io.meridian.core.placement.PlacementApplier;
+import io.meridian.core.placement.SchedulerConfigApplier;
+import io.meridian.core.routing.RoutingApplier;
+import io.meridian.core.token.JoinTokenApplier;
+import io.meridian.core.topology.TopologyApplier;
+import io.meridian.proto.Batch;
+import io.meridian.proto.MetadataEntry;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The one dispatcher of entries: {@code (image, context, entry) -> (image, outcome)}, a pure
+ * function. Every replica applying the same log gets the same images, byte for byte.
+ *
+ * <ul>
+ *   <li>An entry at or below the image's index was applied before: it is skipped.</li>
+ *   <li>Logical time becomes max(previous, the entry's stamped time).</li>
+ *   <li>The stateless checks of {@link EntryValidator} run first; then the area's applier.</li>
+ *   <li>A rejection anywhere, in a batch too, discards everything the entry did; only the
+ *       provenance moves on.</li>
+ * </ul>
+ *
+ * <p>Thread-safe if its catalog handler is: it holds no state of its own.
+ */
+public final class MetadataApplier {
+
+    private final CatalogApplier catalog;
+
+    public MetadataApplier() {
+        this(CatalogHandler.ACCEPT_ALL);
+    }
+
+    public MetadataApplier(CatalogHandler catalogHandler) {
+        this.catalog = new CatalogApplier(Objects.requireNonNull(catalogHandler, "catalogHandler"));
+    }
+
+    /**
+     * Applies one committed entry.
+     *
+     * @throws UnsupportedEntryException when the entry carries a kind or fields this version does
+     *     not know: the replica must stop rather than diverge
+     */
+    public ApplyResult apply(MetadataImage image, EntryContext context, MetadataEntry entry) {
+        if (context.index() <= image.index()) {
+            return new ApplyResult(image, new Outcome.Skipped(image.index()));
+        }
+        if (EntryValidator.hasUnknownFields(entry)) {
+            throw new UnsupportedEntryException("entry at index " + context.index() + " carries an entry kind or "
+                    + "fields this version of Meridian does not know; upgrade this node before it applies the log");
+        }
+        long stamped = Math.max(0, entry.getProposedAtMs());
+        Provenance provenance = new Provenance(context.term(), context.index(),
+                Math.max(image.logicalTimeMs(), stamped));
+        MetadataImage start = image.withProvenance(provenance);
+        Optional<Rejection> invalid = EntryValidator.validate(entry);
+        if (invalid.isPresent()) {
+            return new ApplyResult(start, new Outcome.Rejected(invalid.get()));
+        }
+        Tx tx = new Tx(start);
+        Optional<Rejection> rejected = dispatch(tx, entry);
+        if (rejected.isPresent()) {
+            return new ApplyResult(start, new Outcome.Rejected(rejected.get()));
+        }
+        return new ApplyResult(tx.image(), new Outcome.Applied(tx.changes()));
+    }
+
+    /**
+     * Moves the image's provenance to a log entry that carries no metadata (a Raft configuration
+     * change, a leader's no-op), so the image index never falls behind the applied index.
+     */
+    public MetadataImage advance(MetadataImage image, long term, long index) {
+        if (index <= image.index()) {
+            return image;
+        }
+        return image.withProvenance(new Provenance(term, index, image.logicalTimeMs()));
+    }
+
+    private Optional<Rejection> dispatch(Tx tx, MetadataEntry entry) {
+        return switch (entry.getKindCase()) {
+            case TOPOLOGY -> TopologyApplier.apply(tx, entry.getTopology());
+            case ROUTING -> RoutingApplier.apply(tx, entry.getRouting());
+            case PLACEMENT -> PlacementApplier.apply(tx, entry.getPlacement());
+            case MIGRATION_CHECKPOINT -> MigrationApplier.checkpoint(tx, entry.getMigrationCheckpoint());
+            case MIGRATION_ABORT -> MigrationApplier.abort(tx, entry.getMigrationAbort());
+            case JOIN_TOKEN -> JoinTokenApplier.apply(tx, entry.getJoinToken());
+            case GHOST -> GhostApplier.apply(tx, entry.getGhost());
+            case EDGE_CACHE -> EdgeCacheApplier.apply(tx, entry.getEdgeCache());
+            case CAPABILITY_ADVERTISEMENT -> CapabilityApplier.apply(tx, entry.getCapabilityAdvertisement());
+            case SCHEDULER_CONTROL -> SchedulerConfigApplier.apply(tx, entry.getSchedulerControl());
+            case CATALOG_DDL -> catalog.apply(tx, entry.getCatalogDdl());
+            case BATCH -> applyBatch(tx, entry.getBatch());
+            case KIND_NOT_SET -> Validation.invalid("entry names no kind of change");
+        };
+    }
+
+    /** Applies each entry to the result of the previous one; the first rejection rejects them all. */
+    private Optional<Rejection> applyBatch(Tx tx, Batch batch) {
+        for (int i = 0; i < batch.getEntriesCount(); i++) {
+            Optional<Rejection> rejected = dispatch(tx, batch.getEntries(i));
+            if (rejected.isPresent()) {
+                return Optional.of(rejected.get().prefixed("batch entry " + i + " of " + batch.getEntriesCount()));
+            }
+        }
+        return Rejection.none();
+    }
+}
