@@ -1,0 +1,163 @@
+package io.meridian.core.snapshot;
+
+import static io.meridian.core.testing.Entries.advertiseCapabilities;
+import static io.meridian.core.testing.Entries.capabilities;
+import static io.meridian.core.testing.Entries.catalogDdl;
+import static io.meridian.core.testing.Entries.checkpoint;
+import static io.meridian.core.testing.Entries.enableEdgeCache;
+import static io.meridian.core.testing.Entries.edgeStats;
+import static io.meridian.core.testing.Entries.insertGhost;
+import static io.meridian.core.testing.Entries.issueToken;
+import static io.meridian.core.testing.Entries.join;
+import static io.meridian.core.testing.Entries.pauseScheduler;
+import static io.meridian.core.testing.Entries.removeMember;
+import static io.meridian.core.testing.Entries.setScheduler;
+import static io.meridian.core.testing.Entries.split;
+import static io.meridian.core.testing.Entries.sweep;
+import static io.meridian.core.testing.Entries.transfer;
+import static io.meridian.proto.MigrationPhaseProto.MIGRATION_PHASE_COPYING;
+import static io.meridian.proto.SweepVerdictProto.SWEEP_VERDICT_KEEP;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meridian.core.MetadataImage;
+import io.meridian.core.testing.Entries;
+import io.meridian.core.testing.Replay;
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class SnapshotCodecTest {
+
+    /** A state with something in every area. */
+    static MetadataImage everyArea() {
+        Replay replay = Replay.bootstrapped("n1", "n2", "n3", "n4");
+        replay.applied(join("n5", "zone", "c", "geo", "eu"));
+        replay.applied(split(1, "g"));
+        replay.applied(split(2, "p"));
+        replay.applied(removeMember(1, "n4"));
+        replay.applied(transfer(1, "n1", "n4"));
+        replay.applied(checkpoint(1, MIGRATION_PHASE_COPYING, 1, "copied"));
+        replay.applied(issueToken("secret-token", replay.clockMs() + 60_000));
+        replay.applied(insertGhost(2, "entity-9", 3, 2));
+        replay.applied(sweep(2, "entity-9", SWEEP_VERDICT_KEEP));
+        replay.applied(enableEdgeCache("n2", 4, 1024, 2048, "eu"));
+        replay.applied(edgeStats("n2", 10, 4));
+        replay.applied(advertiseCapabilities("n1", capabilities("meridian.entry-format", new long[] {1, 2})));
+        replay.applied(pauseScheduler("testing"));
+        replay.applied(setScheduler("tick-interval", "3s"));
+        replay.applied(catalogDdl("CREATE TABLE t (k TEXT)"));
+        return replay.image();
+    }
+
+    private static String readError(byte[] bytes) {
+        try {
+            SnapshotCodec.fromBytes(bytes);
+            throw new AssertionError("read a damaged snapshot");
+        } catch (SnapshotFormatException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    void aRoundTripPreservesTheImage() throws Exception {
+        MetadataImage image = everyArea();
+
+        MetadataImage back = SnapshotCodec.read(new ByteArrayInputStream(SnapshotCodec.toBytes(image)));
+
+        assertThat(back).isEqualTo(image);
+        assertThat(back.capabilities().negotiated()).isEqualTo(image.capabilities().negotiated());
+        assertThat(back.routing().shardsByStart()).isEqualTo(image.routing().shardsByStart());
+        assertThat(back.migrations().activeByShard()).isEqualTo(image.migrations().activeByShard());
+    }
+
+    @Test
+    void theSameImageAlwaysGivesTheSameBytesAndDigest() {
+        MetadataImage image = everyArea();
+
+        byte[] first = SnapshotCodec.toBytes(image);
+        byte[] second = SnapshotCodec.toBytes(everyArea());
+
+        assertThat(first).isEqualTo(second);
+        assertThat(SnapshotCodec.digest(image)).isEqualTo(SnapshotCodec.digest(everyArea()));
+        assertThat(SnapshotCodec.digest(image).hex()).hasSize(64);
+    }
+
+    @Test
+    void differentStatesHaveDifferentDigests() {
+        Replay replay = Replay.bootstrapped("n1");
+        StateDigest before = SnapshotCodec.digest(replay.image());
+        replay.applied(Entries.catalogDdl("x"));
+
+        assertThat(SnapshotCodec.digest(replay.image())).isNotEqualTo(before);
+    }
+
+    @Test
+    void anEmptyImageRoundTrips() throws Exception {
+        assertThat(SnapshotCodec.fromBytes(SnapshotCodec.toBytes(MetadataImage.EMPTY))).isEqualTo(MetadataImage.EMPTY);
+    }
+
+    @Test
+    void everyTruncationIsRejectedAsTruncatedOrCorrupt() {
+        byte[] full = SnapshotCodec.toBytes(everyArea());
+        for (int length = 0; length < full.length; length++) {
+            assertThat(readError(Arrays.copyOf(full, length))).as("prefix of %d bytes", length)
+                    .containsAnyOf("truncated", "not a Meridian snapshot");
+        }
+    }
+
+    @Test
+    void everyFlippedByteIsDetected() {
+        byte[] full = SnapshotCodec.toBytes(everyArea());
+        for (int i = 0; i < full.length; i++) {
+            byte[] damaged = full.clone();
+            damaged[i] ^= 0x20;
+            assertThat(readError(damaged)).as("byte %d flipped", i).isNotBlank();
+        }
+    }
+
+    @Test
+    void badMagicVersionAndTrailingBytesAreNamed() {
+        byte[] full = SnapshotCodec.toBytes(everyArea());
+
+        byte[] magic = full.clone();
+        magic[0] = 'X';
+        assertThat(readError(magic)).contains("not a Meridian snapshot");
+
+        byte[] version = full.clone();
+        ByteBuffer.wrap(version).putInt(8, 7);
+        assertThat(readError(version)).contains("format version 7 is not supported");
+
+        byte[] trailing = Arrays.copyOf(full, full.length + 3);
+        assertThat(readError(trailing)).contains("bytes follow the trailer");
+
+        assertThat(readError(new byte[0])).contains("truncated");
+    }
+
+    @Test
+    void aCorruptRecordIsNamedByItsOffset() {
+        byte[] full = SnapshotCodec.toBytes(everyArea());
+        byte[] damaged = full.clone();
+        damaged[40] ^= 0x01;
+
+        assertThatThrownBy(() -> SnapshotCodec.fromBytes(damaged)).isInstanceOf(SnapshotFormatException.class)
+                .hasMessageContaining("at offset").hasMessageContaining("corrupt");
+    }
+
+    @Test
+    void aLargeImageStreamsRecordByRecord() throws Exception {
+        Replay replay = Replay.bootstrapped("n1", "n2", "n3");
+        for (int i = 1; i < 20_000; i++) {
+            replay.applied(split(i, String.format("k%08d", i)));
+        }
+        MetadataImage image = replay.image();
+
+        byte[] bytes = SnapshotCodec.toBytes(image);
+        MetadataImage back = SnapshotCodec.fromBytes(bytes);
+
+        assertThat(back.routing().shards()).hasSize(20_000);
+        assertThat(back).isEqualTo(image);
+        assertThat(SnapshotCodec.digest(back)).isEqualTo(SnapshotCodec.digest(image));
+    }
+}

@@ -1,0 +1,162 @@
+package io.meridian.core.testing;
+
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+import static org.quicktheories.generators.SourceDSL.strings;
+
+import io.meridian.proto.JoinNode;
+import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.MigrationPhaseProto;
+import io.meridian.proto.RaftRoleProto;
+import io.meridian.proto.SweepVerdictProto;
+import io.meridian.proto.TokenConsumed;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+/**
+ * Generators of entries over a small universe of ids (six nodes, a dozen shards, a few groups,
+ * migrations, tokens and entities), so that random logs are mostly entries that apply, with
+ * rejections mixed in, rather than noise. Logs are applied after {@link #start()}.
+ */
+public final class EntryGen {
+
+    public static final List<String> NODES = List.of("n1", "n2", "n3", "n4", "n5", "n6");
+
+    private EntryGen() {
+    }
+
+    /**
+     * Where generated logs start: n1, n2, n3 bootstrapped, n4 and n5 joined and active (so they can
+     * take replicas), shard 1 split at "m".
+     */
+    public static Replay start() {
+        Replay replay = Replay.bootstrapped("n1", "n2", "n3");
+        replay.applied(Entries.join("n4", "zone", "b"));
+        replay.applied(Entries.join("n5", "zone", "c"));
+        replay.applied(Entries.activate("n4"));
+        replay.applied(Entries.activate("n5"));
+        replay.applied(Entries.split(1, "m"));
+        return replay;
+    }
+
+    static Gen<String> node() {
+        return Generate.pick(NODES);
+    }
+
+    /** Mostly the shards that exist early in a log; sometimes later or missing ones. */
+    static Gen<Long> shard() {
+        return Generate.frequency(weight(6, Generate.longRange(1, 3)), weight(1, Generate.longRange(4, 12)));
+    }
+
+    static Gen<Long> group() {
+        return Generate.longRange(1, 6);
+    }
+
+    static Gen<Long> migration() {
+        return Generate.frequency(weight(6, Generate.longRange(1, 3)), weight(1, Generate.longRange(4, 8)));
+    }
+
+    static Gen<String> key() {
+        return strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 2);
+    }
+
+    static Gen<String> token() {
+        return Generate.pick(List.of("t1", "t2", "t3"));
+    }
+
+    static Gen<String> entity() {
+        return Generate.pick(List.of("e1", "e2", "e3", "e4"));
+    }
+
+    static Gen<String> zone() {
+        return Generate.pick(List.of("a", "b", "c"));
+    }
+
+    static Gen<MigrationPhaseProto> phase() {
+        return Generate.frequency(
+                weight(3, Generate.constant(MigrationPhaseProto.MIGRATION_PHASE_COPYING)),
+                weight(2, Generate.constant(MigrationPhaseProto.MIGRATION_PHASE_CATCHING_UP)),
+                weight(2, Generate.constant(MigrationPhaseProto.MIGRATION_PHASE_CUTOVER)),
+                weight(2, Generate.constant(MigrationPhaseProto.MIGRATION_PHASE_COMPLETED)));
+    }
+
+    private static <T> Pair<Integer, Gen<T>> weight(int weight, Gen<T> gen) {
+        return Pair.of(weight, gen);
+    }
+
+    /** Any entry but a batch. */
+    public static Gen<MetadataEntry> single() {
+        List<Pair<Integer, Gen<MetadataEntry>>> kinds = new ArrayList<>();
+        kinds.add(weight(4, node().zip(zone(), (n, z) -> Entries.join(n, "zone", z))));
+        kinds.add(weight(4, node().map(Entries::activate)));
+        kinds.add(weight(2, node().map(Entries::promote)));
+        kinds.add(weight(2, node().zip(booleans().all(), Entries::startDecommission)));
+        kinds.add(weight(3, node().zip(booleans().all(), Entries::finishDecommission)));
+        kinds.add(weight(3, node().map(Entries::leave)));
+        kinds.add(weight(1, node().map(n -> Entries.advertise(n, "0.1.0",
+                Entries.capabilities("meridian.entry-format", new long[] {1, 2})))));
+        kinds.add(weight(6, shard().zip(key(), Entries::split)));
+        kinds.add(weight(3, shard().zip(shard(), Entries::merge)));
+        kinds.add(weight(5, shard().zip(node(), node(), Entries::transfer)));
+        kinds.add(weight(8, migration().zip(phase(), integers().between(0, 2),
+                strings().basicLatinAlphabet().ofLengthBetween(0, 8), Entries::checkpoint)));
+        kinds.add(weight(1, migration().zip(integers().all(), (m, crc) -> Entries.checkpoint(m,
+                MigrationPhaseProto.MIGRATION_PHASE_COPYING, 0, "x".getBytes(StandardCharsets.UTF_8), crc))));
+        kinds.add(weight(2, migration().zip(shard(), node(), (m, s, n) ->
+                Entries.abort(m, "property test", Entries.reassignChange(s, 1, n)))));
+        kinds.add(weight(1, migration().map(m -> Entries.abort(m, "no compensation"))));
+        kinds.add(weight(3, shard().zip(group(), node(), Entries::reassign)));
+        kinds.add(weight(2, group().zip(node(), Entries::transferLeadership)));
+        kinds.add(weight(2, group().zip(node(), Entries::removeMember)));
+        kinds.add(weight(2, lists().of(node()).ofSizeBetween(1, 3).zip(node(),
+                (members, leader) -> Entries.createGroup(members.contains(leader) ? leader : "",
+                        members.toArray(new String[0])))));
+        kinds.add(weight(2, token().zip(integers().between(1, 200),
+                (t, ttl) -> Entries.issueToken(t, Replay.START_MS + ttl))));
+        kinds.add(weight(2, token().zip(node(), (t, n) -> Entries.batch(Entries.consumeToken(t,
+                TokenConsumed.newBuilder().setNodeId(n).setPresentedRole(RaftRoleProto.RAFT_ROLE_VOTER)),
+                Entries.join(JoinNode.newBuilder().setNodeId(n).setRaftAddress(Entries.raft(n)))))));
+        kinds.add(weight(1, token().map(Entries::revokeToken)));
+        kinds.add(weight(1, token().map(Entries::expireToken)));
+        kinds.add(weight(3, shard().zip(entity(), shard(), integers().between(0, 3), Entries::insertGhost)));
+        kinds.add(weight(2, shard().zip(entity(), Entries::incref)));
+        kinds.add(weight(2, shard().zip(entity(), Entries::decref)));
+        kinds.add(weight(1, shard().zip(entity(), Entries::purgeGhost)));
+        kinds.add(weight(2, shard().zip(entity(), Generate.enumValues(SweepVerdictProto.class).assuming(
+                v -> v != SweepVerdictProto.UNRECOGNIZED), (s, e, v) -> Entries.sweep(s, e, v))));
+        kinds.add(weight(2, node().zip(integers().between(0, 8), zone(),
+                (n, cpu, geo) -> Entries.enableEdgeCache(n, cpu, 64, 0, geo))));
+        kinds.add(weight(1, node().map(Entries::disableEdgeCache)));
+        kinds.add(weight(2, node().zip(integers().between(0, 100), integers().between(0, 100),
+                (n, h, m) -> Entries.edgeStats(n, h, m))));
+        kinds.add(weight(1, node().zip(integers().between(1, 3), (n, v) -> Entries.advertiseCapabilities(n,
+                Entries.capabilities("meridian.entry-format", v == 1 ? new long[] {1} : new long[] {1, v})))));
+        kinds.add(weight(1, booleans().all().map(p -> p ? Entries.pauseScheduler("p") : Entries.resumeScheduler())));
+        kinds.add(weight(1, Generate.pick(List.of("tick-interval=5s", "split-size=1MiB", "merge-size=2GiB",
+                "imbalance-threshold=0.5", "cooldown=soon", "nope=1")).map(kv ->
+                Entries.setScheduler(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1)))));
+        kinds.add(weight(1, strings().basicLatinAlphabet().ofLengthBetween(0, 12).map(Entries::catalogDdl)));
+        kinds.add(weight(1, node().map(n -> Entries.join(JoinNode.newBuilder().setNodeId(n)
+                .setRaftAddress("no-port")))));
+        kinds.add(weight(1, integers().between(1, 5).zip(integers().between(1, 5),
+                (min, target) -> Entries.configureMembership(min, target, null))));
+        return Generate.frequency(kinds);
+    }
+
+    /** Any entry: mostly single entries, sometimes a batch of two or three. */
+    public static Gen<MetadataEntry> entry() {
+        Gen<MetadataEntry> batch = lists().of(single()).ofSizeBetween(2, 3)
+                .map(entries -> Entries.batch(entries.toArray(new MetadataEntry[0])));
+        return Generate.frequency(weight(9, single()), weight(1, batch));
+    }
+
+    /** A log of 1 to max entries. */
+    public static Gen<List<MetadataEntry>> log(int max) {
+        return lists().of(entry()).ofSizeBetween(1, max);
+    }
+}

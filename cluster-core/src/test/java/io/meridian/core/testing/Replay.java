@@ -1,0 +1,91 @@
+package io.meridian.core.testing;
+
+import io.meridian.core.MetadataImage;
+import io.meridian.core.Rejection;
+import io.meridian.core.apply.ApplyResult;
+import io.meridian.core.apply.EntryContext;
+import io.meridian.core.apply.MetadataApplier;
+import io.meridian.core.apply.Outcome;
+import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.RejectCode;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A log being applied, for tests: entries go through the real applier at increasing indexes,
+ * stamped with a test clock, and the stamped log is kept so it can be replayed elsewhere. Fixtures
+ * are built this way, so a fixture can never hold a state the applier would not produce.
+ */
+public final class Replay {
+
+    /** The logical time the test clock starts at (2026-01-01T00:00:00Z). */
+    public static final long START_MS = 1_767_225_600_000L;
+
+    private final MetadataApplier applier = new MetadataApplier();
+    private final List<MetadataEntry> log = new ArrayList<>();
+    private MetadataImage image = MetadataImage.EMPTY;
+    private long term = 1;
+    private long clockMs = START_MS;
+
+    /** A replay of a cluster bootstrapped with these members. */
+    public static Replay bootstrapped(String... nodeIds) {
+        Replay replay = new Replay();
+        replay.applied(Entries.bootstrap(nodeIds));
+        return replay;
+    }
+
+    public MetadataImage image() {
+        return image;
+    }
+
+    /** Every entry applied so far, as stamped. */
+    public List<MetadataEntry> log() {
+        return List.copyOf(log);
+    }
+
+    public long clockMs() {
+        return clockMs;
+    }
+
+    /** Moves the test clock on. */
+    public Replay advance(long ms) {
+        clockMs += ms;
+        return this;
+    }
+
+    public Replay newTerm() {
+        term++;
+        return this;
+    }
+
+    /** Stamps the entry with the test clock and applies it at the next index. */
+    public ApplyResult apply(MetadataEntry entry) {
+        MetadataEntry stamped = entry.toBuilder().setProposedAtMs(clockMs).build();
+        log.add(stamped);
+        ApplyResult result = applier.apply(image, new EntryContext(term, image.index() + 1), stamped);
+        image = result.image();
+        clockMs += 1;
+        return result;
+    }
+
+    /** Applies the entry and fails the test unless it was applied. */
+    public Outcome.Applied applied(MetadataEntry entry) {
+        ApplyResult result = apply(entry);
+        if (result.outcome() instanceof Outcome.Applied applied) {
+            return applied;
+        }
+        throw new AssertionError("expected the entry to apply, got " + result.outcome() + " for " + entry);
+    }
+
+    /** Applies the entry and fails the test unless it was rejected with this code. */
+    public Rejection rejected(MetadataEntry entry, RejectCode code) {
+        ApplyResult result = apply(entry);
+        if (result.outcome() instanceof Outcome.Rejected rejected) {
+            if (rejected.rejection().code() != code) {
+                throw new AssertionError("expected " + code + ", got " + rejected.rejection());
+            }
+            return rejected.rejection();
+        }
+        throw new AssertionError("expected " + code + ", got " + result.outcome());
+    }
+}
