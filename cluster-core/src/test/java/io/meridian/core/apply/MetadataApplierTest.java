@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.UnknownFieldSet;
 import io.meridian.core.MetadataImage;
 import io.meridian.core.Rejection;
+import io.meridian.core.testing.Entries;
 import io.meridian.core.testing.Replay;
 import io.meridian.core.topology.NodeState;
 import io.meridian.proto.Batch;
@@ -125,6 +126,31 @@ class MetadataApplierTest {
 
         assertThat(applied.changes()).singleElement().hasToString("ROUTING shard 1: split at 'm' into 1 ['', 'm') "
                 + "and 2 ['m', end)");
+    }
+
+    @Test
+    void aChangeNamingAnUnknownNodeIsRejectedAndStillAdvancesTheAppliedIndex() {
+        Replay replay = new Replay();
+
+        replay.rejected(startDecommission("n5", false), io.meridian.proto.RejectCode.REJECT_NOT_FOUND);
+
+        assertThat(replay.image().index()).isEqualTo(1);
+    }
+
+    @Test
+    void everyKindOfEntryRoundTripsThroughTheCodec() throws Exception {
+        for (MetadataEntry entry : new MetadataEntry[] {split(7, "k"), Entries.merge(3, 4),
+                Entries.transfer(99, "n1", "n2"), batch(join("n4"), catalogDdl("x"))}) {
+            assertThat(EntryCodec.decode(EntryCodec.encode(entry))).isEqualTo(entry);
+        }
+        org.quicktheories.QuickTheory.qt().withExamples(500).forAll(io.meridian.core.testing.EntryGen.entry())
+                .checkAssert(entry -> {
+                    try {
+                        assertThat(EntryCodec.decode(EntryCodec.encode(entry))).isEqualTo(entry);
+                    } catch (EntryDecodeException e) {
+                        throw new AssertionError(e);
+                    }
+                });
     }
 
     @Test

@@ -14,6 +14,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SchedulerConfigTest {
 
     @Test
+    void defaultsFollowTheSeedScheduler() {
+        SchedulerConfig defaults = SchedulerConfig.DEFAULT;
+
+        assertThat(defaults.paused()).isFalse();
+        assertThat(defaults.maxActionsPerTick()).isEqualTo(5);
+        assertThat(defaults.imbalanceThresholdBps()).isEqualTo(2_000);
+        assertThat(defaults.tickIntervalMs()).isEqualTo(10_000);
+        assertThat(defaults.inconsistency()).isEmpty();
+    }
+
+    @Test
     void pauseAndResumeAreReplicatedState() {
         Replay replay = new Replay();
         assertThat(replay.image().scheduler()).isEqualTo(SchedulerConfig.DEFAULT);
