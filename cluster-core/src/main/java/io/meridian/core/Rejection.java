@@ -12,7 +12,14 @@ import java.util.Optional;
  * <p>Appliers return {@code Optional<Rejection>}: empty when the entry was applied.
  * Immutable and thread-safe.
  */
-public record Rejection(RejectCode code, String message) {
+public record Rejection(RejectCode code, String message, int batchEntry) {
+
+    /** {@link #batchEntry} of a rejection that is not about an entry inside a batch. */
+    public static final int NOT_IN_BATCH = -1;
+
+    public Rejection(RejectCode code, String message) {
+        this(code, message, NOT_IN_BATCH);
+    }
 
     public Rejection {
         Objects.requireNonNull(code, "code");
@@ -37,7 +44,12 @@ public record Rejection(RejectCode code, String message) {
 
     /** The same rejection with context put in front of its message. */
     public Rejection prefixed(String context) {
-        return new Rejection(code, context + ": " + message);
+        return new Rejection(code, context + ": " + message, batchEntry);
+    }
+
+    /** The rejection of the entry at this position of a batch of {@code size} entries. */
+    public Rejection inBatch(int position, int size) {
+        return new Rejection(code, "batch entry " + position + " of " + size + ": " + message, position);
     }
 
     @Override

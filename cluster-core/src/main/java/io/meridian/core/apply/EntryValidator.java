@@ -67,7 +67,7 @@ public final class EntryValidator {
                 for (int i = 0; i < count; i++) {
                     Optional<Rejection> bad = validate(entry.getBatch().getEntries(i), true);
                     if (bad.isPresent()) {
-                        yield Optional.of(bad.get().prefixed("batch entry " + i));
+                        yield Optional.of(bad.get().inBatch(i, count));
                     }
                 }
                 yield Rejection.none();

@@ -111,7 +111,7 @@ public final class MetadataApplier {
         for (int i = 0; i < batch.getEntriesCount(); i++) {
             Optional<Rejection> rejected = dispatch(tx, batch.getEntries(i));
             if (rejected.isPresent()) {
-                return Optional.of(rejected.get().prefixed("batch entry " + i + " of " + batch.getEntriesCount()));
+                return Optional.of(rejected.get().inBatch(i, batch.getEntriesCount()));
             }
         }
         return Rejection.none();

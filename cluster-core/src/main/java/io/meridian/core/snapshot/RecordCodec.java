@@ -27,7 +27,7 @@ import io.meridian.proto.GhostTableRecord;
 import io.meridian.proto.GroupRecord;
 import io.meridian.proto.JoinTokenRecord;
 import io.meridian.proto.MigrationRecord;
-import io.meridian.proto.NegotiatedCapability.Builder;
+import io.meridian.proto.NegotiatedCapabilityRecord;
 import io.meridian.proto.NodeCapabilitiesRecord;
 import io.meridian.proto.NodeRecord;
 import io.meridian.proto.RaftRoleProto;
@@ -266,12 +266,12 @@ public final class RecordCodec {
         return out;
     }
 
-    public static io.meridian.proto.NegotiatedCapability toProto(NegotiatedCapability negotiated) {
-        Builder builder = io.meridian.proto.NegotiatedCapability.newBuilder()
+    public static NegotiatedCapabilityRecord toProto(NegotiatedCapability negotiated) {
+        return NegotiatedCapabilityRecord.newBuilder()
                 .setName(negotiated.name())
                 .setValue((int) negotiated.value())
-                .setFloor((int) negotiated.floor());
-        return builder.build();
+                .setFloor((int) negotiated.floor())
+                .build();
     }
 
     public static CatalogEntryRecord toProto(CatalogEntry entry) {

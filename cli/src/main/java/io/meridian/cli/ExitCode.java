@@ -1,0 +1,17 @@
+package io.meridian.cli;
+
+/** The exit codes of `meridian`, stable for scripts. */
+public final class ExitCode {
+
+    /** It worked. */
+    public static final int OK = 0;
+    /** The cluster refused (the message gives the rejection code), or the command failed. */
+    public static final int REFUSED = 1;
+    /** The command line is wrong; picocli's message and the usage follow. */
+    public static final int USAGE = 2;
+    /** No endpoint answered, no quorum, or the deadline passed; the message says whether a write's outcome is unknown. */
+    public static final int UNAVAILABLE = 3;
+
+    private ExitCode() {
+    }
+}

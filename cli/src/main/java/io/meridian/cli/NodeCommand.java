@@ -1,0 +1,179 @@
+package io.meridian.cli;
+
+import io.meridian.node.HostPort;
+import io.meridian.node.MeridianNode;
+import io.meridian.node.NodeConfig;
+import io.meridian.node.NodeIdentity;
+import io.meridian.node.RaftTuning;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** `meridian node ...`: one node. */
+@Command(name = "node", description = "Run a node.", subcommands = {NodeCommand.Start.class})
+final class NodeCommand {
+
+    /** `meridian node start`: runs a node in the foreground until interrupted. */
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = {"Run a Meridian node in the foreground; Ctrl-C (or SIGTERM) stops it cleanly.",
+                    "A first start needs --id, --raft-address, --api-address and --peers; a restart needs only "
+                            + "--data-dir (the node remembers the rest there).",
+                    "Logs go to <data-dir>/logs/meridian.log."},
+            footer = {"", "Examples:",
+                    "  meridian node start --id n1 --data-dir /var/lib/meridian --raft-address 10.0.0.1:7001 \\",
+                    "      --api-address 10.0.0.1:7101 --peers n1=10.0.0.1:7001,n2=10.0.0.2:7001,n3=10.0.0.3:7001 \\",
+                    "      --labels zone=a,geo=eu",
+                    "  meridian node start --data-dir /var/lib/meridian        # restart"})
+    static final class Start implements Callable<Integer> {
+
+        @Option(names = "--id", description = "The node's id (its Raft peer id): letters, digits, '.', '_', '-'.")
+        String id;
+
+        @Option(names = "--data-dir", required = true, description = "Where the node keeps its data and logs.")
+        Path dataDir;
+
+        @Option(names = "--raft-address", paramLabel = "HOST:PORT",
+                description = "Where the node listens for Raft traffic from the other members.")
+        String raftAddress;
+
+        @Option(names = "--api-address", paramLabel = "HOST:PORT",
+                description = "Where the node serves the API (clients and the CLI).")
+        String apiAddress;
+
+        @Option(names = "--peers", paramLabel = "ID=HOST:PORT", split = ",",
+                description = "The raft addresses of the cluster's initial members, this node included, as "
+                        + "id=host:port,... First start only.")
+        Map<String, String> peers;
+
+        @Option(names = "--labels", paramLabel = "KEY=VALUE", split = ",",
+                description = "Labels of the node, such as zone=a,geo=eu.")
+        Map<String, String> labels;
+
+        @Option(names = "--cluster-name", defaultValue = NodeConfig.DEFAULT_CLUSTER_NAME,
+                description = "Names the metadata group; every node of a cluster uses the same (default: "
+                        + "${DEFAULT-VALUE}).")
+        String clusterName;
+
+        @Option(names = "--election-timeout-min", paramLabel = "DURATION",
+                converter = Converters.DurationConverter.class,
+                description = "A follower waits at least this long for a leader before standing for election "
+                        + "(default 1s).")
+        Duration electionTimeoutMin;
+
+        @Option(names = "--election-timeout-max", paramLabel = "DURATION",
+                converter = Converters.DurationConverter.class,
+                description = "The upper end of the randomized election timeout; a leader steps down after it "
+                        + "without a majority (default 2s).")
+        Duration electionTimeoutMax;
+
+        @Option(names = "--request-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+                description = "How long one Raft request waits before it is retried (default 3s).")
+        Duration requestTimeout;
+
+        @Option(names = "--write-timeout", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+                description = "How long a write may take in all before its outcome is reported unknown "
+                        + "(default 15s).")
+        Duration writeTimeout;
+
+        @Option(names = "--snapshot-threshold", paramLabel = "ENTRIES",
+                description = "Take a snapshot every this many applied entries (default 10000).")
+        Long snapshotThreshold;
+
+        @Option(names = "--log-segment-size", paramLabel = "SIZE", converter = Converters.SizeConverter.class,
+                description = "Close a Raft log segment at this size (default 8MiB).")
+        Long logSegmentSize;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException, InterruptedException {
+            PrintWriter out = spec.commandLine().getOut();
+            NodeConfig config = config();
+            Path logFile = Logging.forNode(config.dataDir());
+            MeridianNode node;
+            try {
+                node = MeridianNode.start(config);
+            } catch (IOException | RuntimeException e) {
+                throw new CliException(ExitCode.REFUSED, "node " + config.nodeId() + " did not start: "
+                        + e.getMessage() + " (details in " + logFile + ")");
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                node.close();
+                out.println("node " + config.nodeId() + " stopped");
+                out.flush();
+                stopped.countDown();
+            }, "meridian-shutdown"));
+            out.println("node " + config.nodeId() + " started");
+            out.println("  raft  " + config.raftAddress());
+            out.println("  api   " + node.apiAddress());
+            out.println("  data  " + config.dataDir().toAbsolutePath());
+            out.println("  logs  " + logFile.toAbsolutePath());
+            out.flush();
+            stopped.await();
+            return ExitCode.OK;
+        }
+
+        /** The configuration from the flags, completed from what the data directory remembers. */
+        NodeConfig config() throws IOException {
+            Optional<NodeIdentity> stored = MeridianNode.storedIdentity(dataDir);
+            String nodeId = id != null ? id : stored.map(NodeIdentity::nodeId).orElseThrow(() -> usage(
+                    "--id is required: " + dataDir + " holds no node yet"));
+            String raft = raftAddress != null ? raftAddress : stored.map(NodeIdentity::raftAddress)
+                    .orElseThrow(() -> usage("--raft-address is required: " + dataDir + " holds no node yet"));
+            String api = apiAddress != null ? apiAddress : stored.map(NodeIdentity::apiAddress)
+                    .orElseThrow(() -> usage("--api-address is required: " + dataDir + " holds no node yet"));
+            SortedMap<String, String> nodeLabels = labels != null ? new TreeMap<>(labels)
+                    : stored.map(NodeIdentity::labels).orElse(new TreeMap<>());
+            SortedMap<String, String> initialPeers = peers != null ? new TreeMap<>(peers)
+                    : stored.map(NodeIdentity::initialPeers).orElse(new TreeMap<>());
+            String cluster = stored.isPresent() && clusterName.equals(NodeConfig.DEFAULT_CLUSTER_NAME)
+                    ? stored.get().clusterName() : clusterName;
+            RaftTuning tuning = RaftTuning.DEFAULT;
+            try {
+                if (electionTimeoutMin != null || electionTimeoutMax != null) {
+                    Duration min = electionTimeoutMin != null ? electionTimeoutMin : tuning.electionTimeoutMin();
+                    Duration max = electionTimeoutMax != null ? electionTimeoutMax : min.multipliedBy(2);
+                    tuning = tuning.withElectionTimeouts(min, max);
+                }
+                if (requestTimeout != null || writeTimeout != null) {
+                    tuning = tuning.withTimeouts(requestTimeout != null ? requestTimeout : tuning.requestTimeout(),
+                            writeTimeout != null ? writeTimeout : tuning.writeTimeout());
+                }
+                if (snapshotThreshold != null) {
+                    tuning = tuning.withSnapshotThreshold(snapshotThreshold);
+                }
+                if (logSegmentSize != null) {
+                    tuning = tuning.withLogSegmentBytes(logSegmentSize);
+                }
+                return NodeConfig.builder(nodeId)
+                        .dataDir(dataDir)
+                        .raftAddress(HostPort.parse("--raft-address", raft))
+                        .apiAddress(HostPort.parse("--api-address", api))
+                        .initialPeers(initialPeers)
+                        .labels(nodeLabels)
+                        .clusterName(cluster)
+                        .tuning(tuning)
+                        .build();
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+        }
+
+        private CliException usage(String message) {
+            return new CliException(ExitCode.USAGE, message);
+        }
+    }
+}

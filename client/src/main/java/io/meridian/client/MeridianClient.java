@@ -1,0 +1,549 @@
+package io.meridian.client;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.protobuf.StatusProto;
+import io.meridian.proto.Batch;
+import io.meridian.proto.CapabilitiesReply;
+import io.meridian.proto.CapabilityAdvertisement;
+import io.meridian.proto.CatalogDdl;
+import io.meridian.proto.EdgeCacheChange;
+import io.meridian.proto.EdgeCacheNodeRecord;
+import io.meridian.proto.GetCatalogReply;
+import io.meridian.proto.GetCatalogRequest;
+import io.meridian.proto.GetEdgeCacheStatsRequest;
+import io.meridian.proto.GetMigrationRequest;
+import io.meridian.proto.GhostChange;
+import io.meridian.proto.IssueTokenReply;
+import io.meridian.proto.IssueTokenRequest;
+import io.meridian.proto.JoinRequest;
+import io.meridian.proto.ListEdgeCachesReply;
+import io.meridian.proto.ListEdgeCachesRequest;
+import io.meridian.proto.ListGhostsReply;
+import io.meridian.proto.ListGhostsRequest;
+import io.meridian.proto.ListMigrationsReply;
+import io.meridian.proto.ListMigrationsRequest;
+import io.meridian.proto.ListShardsReply;
+import io.meridian.proto.ListShardsRequest;
+import io.meridian.proto.ListTokensReply;
+import io.meridian.proto.LocalStatusRequest;
+import io.meridian.proto.LocateKeyReply;
+import io.meridian.proto.LocateKeyRequest;
+import io.meridian.proto.MemberStatus;
+import io.meridian.proto.MeridianServiceGrpc;
+import io.meridian.proto.MeridianServiceGrpc.MeridianServiceBlockingStub;
+import io.meridian.proto.MigrationAbort;
+import io.meridian.proto.MigrationCheckpoint;
+import io.meridian.proto.MigrationRecord;
+import io.meridian.proto.PlacementCommand;
+import io.meridian.proto.ReadOptions;
+import io.meridian.proto.RejectionDetail;
+import io.meridian.proto.ResolveGhostReply;
+import io.meridian.proto.ResolveGhostRequest;
+import io.meridian.proto.RevokeTokenRequest;
+import io.meridian.proto.RoutingChange;
+import io.meridian.proto.RoutingReply;
+import io.meridian.proto.SchedulerConfigRecord;
+import io.meridian.proto.SchedulerControl;
+import io.meridian.proto.StatusReply;
+import io.meridian.proto.StatusRequest;
+import io.meridian.proto.TopologyChange;
+import io.meridian.proto.TopologyReply;
+import io.meridian.proto.Unavailable;
+import io.meridian.proto.WatchEvent;
+import io.meridian.proto.WatchRequest;
+import io.meridian.proto.WriteReply;
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The Java client of Meridian. Built from a list of API endpoints (any nodes of the cluster); a
+ * call goes to the endpoint that answered last and moves on to the next one when a node is down.
+ *
+ * <p>A read is retried on another endpoint whenever it fails for want of an answer. A write is
+ * retried on another endpoint only when it certainly was not sent (the connection was refused);
+ * when its outcome is unknown the call fails with {@link UnavailableException#outcomeUnknown()}.
+ * A refusal is a {@link RejectedException} with the cluster's code.
+ *
+ * <p>Thread-safe; close it to release its channels and stop its watches.
+ */
+public final class MeridianClient implements AutoCloseable {
+
+    private final List<String> endpoints;
+    private final List<ManagedChannel> channels;
+    private final Duration timeout;
+    private final AtomicInteger preferred = new AtomicInteger();
+    private final List<Subscription> subscriptions = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private MeridianClient(List<String> endpoints, Duration timeout) {
+        this.endpoints = List.copyOf(endpoints);
+        this.timeout = timeout;
+        List<ManagedChannel> built = new ArrayList<>();
+        for (String endpoint : endpoints) {
+            built.add(NettyChannelBuilder.forTarget(endpoint).usePlaintext().maxInboundMessageSize(64 << 20).build());
+        }
+        this.channels = List.copyOf(built);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a client. */
+    public static final class Builder {
+        private final List<String> endpoints = new ArrayList<>();
+        private Duration timeout = Duration.ofSeconds(10);
+
+        /** API endpoints, host:port each. */
+        public Builder endpoints(List<String> values) {
+            for (String value : values) {
+                String endpoint = value.trim();
+                if (!endpoint.isEmpty()) {
+                    endpoints.add(endpoint);
+                }
+            }
+            return this;
+        }
+
+        /** API endpoints as {@code host:port,host:port}. */
+        public Builder endpoints(String commaSeparated) {
+            return endpoints(List.of(commaSeparated.split(",")));
+        }
+
+        /** How long one call may take, failovers included. */
+        public Builder timeout(Duration value) {
+            timeout = Objects.requireNonNull(value, "timeout");
+            return this;
+        }
+
+        public MeridianClient build() {
+            if (endpoints.isEmpty()) {
+                throw new IllegalArgumentException("a client needs at least one endpoint (host:port)");
+            }
+            for (String endpoint : endpoints) {
+                int colon = endpoint.lastIndexOf(':');
+                if (colon <= 0 || colon == endpoint.length() - 1
+                        || !endpoint.substring(colon + 1).chars().allMatch(Character::isDigit)) {
+                    throw new IllegalArgumentException("endpoint '" + endpoint + "' is not host:port");
+                }
+            }
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the timeout must be positive");
+            }
+            return new MeridianClient(endpoints, timeout);
+        }
+    }
+
+    public List<String> endpoints() {
+        return endpoints;
+    }
+
+    // ---- Writes. ----
+
+    public WriteReply changeTopology(TopologyChange change) {
+        return write(stub -> stub.changeTopology(change));
+    }
+
+    public WriteReply join(JoinRequest request) {
+        return write(stub -> stub.join(request));
+    }
+
+    public WriteReply changeRouting(RoutingChange change) {
+        return write(stub -> stub.changeRouting(change));
+    }
+
+    public WriteReply place(PlacementCommand command) {
+        return write(stub -> stub.place(command));
+    }
+
+    public WriteReply checkpoint(MigrationCheckpoint checkpoint) {
+        return write(stub -> stub.checkpoint(checkpoint));
+    }
+
+    public WriteReply abortMigration(MigrationAbort abort) {
+        return write(stub -> stub.abortMigration(abort));
+    }
+
+    public IssueTokenReply issueToken(IssueTokenRequest request) {
+        return write(stub -> stub.issueToken(request));
+    }
+
+    public WriteReply revokeToken(RevokeTokenRequest request) {
+        return write(stub -> stub.revokeToken(request));
+    }
+
+    public WriteReply changeGhost(GhostChange change) {
+        return write(stub -> stub.changeGhost(change));
+    }
+
+    public WriteReply changeEdgeCache(EdgeCacheChange change) {
+        return write(stub -> stub.changeEdgeCache(change));
+    }
+
+    public WriteReply advertiseCapabilities(CapabilityAdvertisement advertisement) {
+        return write(stub -> stub.advertiseCapabilities(advertisement));
+    }
+
+    public WriteReply controlScheduler(SchedulerControl control) {
+        return write(stub -> stub.controlScheduler(control));
+    }
+
+    public WriteReply applyCatalogDdl(CatalogDdl ddl) {
+        return write(stub -> stub.applyCatalogDdl(ddl));
+    }
+
+    public WriteReply applyBatch(Batch batch) {
+        return write(stub -> stub.applyBatch(batch));
+    }
+
+    // ---- Reads. ----
+
+    /** The status of the node answering and of every member as it reports itself. */
+    public StatusReply status() {
+        return read(stub -> stub.status(StatusRequest.getDefaultInstance()));
+    }
+
+    /** The status of one node, asked directly at its endpoint. */
+    public MemberStatus localStatus(String endpoint) {
+        int index = endpoints.indexOf(endpoint);
+        if (index < 0) {
+            throw new IllegalArgumentException(endpoint + " is not one of this client's endpoints " + endpoints);
+        }
+        try {
+            return stub(index).localStatus(LocalStatusRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            throw translate(e, false);
+        }
+    }
+
+    public TopologyReply topology(ReadOptions options) {
+        return read(stub -> stub.getTopology(options));
+    }
+
+    public TopologyReply topology() {
+        return topology(ReadOptions.getDefaultInstance());
+    }
+
+    public RoutingReply routing(ReadOptions options) {
+        return read(stub -> stub.getRouting(options));
+    }
+
+    public RoutingReply routing() {
+        return routing(ReadOptions.getDefaultInstance());
+    }
+
+    public ListShardsReply listShards(ListShardsRequest request) {
+        return read(stub -> stub.listShards(request));
+    }
+
+    public LocateKeyReply locate(LocateKeyRequest request) {
+        return read(stub -> stub.locateKey(request));
+    }
+
+    public LocateKeyReply locate(ByteString key) {
+        return locate(LocateKeyRequest.newBuilder().setKey(key).build());
+    }
+
+    public ListMigrationsReply listMigrations(ListMigrationsRequest request) {
+        return read(stub -> stub.listMigrations(request));
+    }
+
+    public MigrationRecord migration(GetMigrationRequest request) {
+        return read(stub -> stub.getMigration(request));
+    }
+
+    public ListTokensReply listTokens(ReadOptions options) {
+        return read(stub -> stub.listTokens(options));
+    }
+
+    public ListGhostsReply listGhosts(ListGhostsRequest request) {
+        return read(stub -> stub.listGhosts(request));
+    }
+
+    public ResolveGhostReply resolveGhost(ResolveGhostRequest request) {
+        return read(stub -> stub.resolveGhost(request));
+    }
+
+    public ListEdgeCachesReply listEdgeCaches(ListEdgeCachesRequest request) {
+        return read(stub -> stub.listEdgeCaches(request));
+    }
+
+    public EdgeCacheNodeRecord edgeCacheStats(GetEdgeCacheStatsRequest request) {
+        return read(stub -> stub.getEdgeCacheStats(request));
+    }
+
+    public CapabilitiesReply capabilities(ReadOptions options) {
+        return read(stub -> stub.getCapabilities(options));
+    }
+
+    public SchedulerConfigRecord schedulerConfig(ReadOptions options) {
+        return read(stub -> stub.getSchedulerConfig(options));
+    }
+
+    public GetCatalogReply catalog(GetCatalogRequest request) {
+        return read(stub -> stub.getCatalog(request));
+    }
+
+    // ---- Watch. ----
+
+    /**
+     * Streams every applied entry from {@code fromIndex} on to the listener, on a thread of its own,
+     * resuming on another endpoint after a failure without missing or repeating an entry. Close the
+     * subscription (or the client) to stop.
+     */
+    public Subscription watch(long fromIndex, WatchListener listener) {
+        Subscription subscription = new Subscription(fromIndex, listener);
+        synchronized (subscriptions) {
+            if (closed.get()) {
+                throw new IllegalStateException("the client is closed");
+            }
+            subscriptions.add(subscription);
+        }
+        subscription.start();
+        return subscription;
+    }
+
+    /** A running watch. */
+    public final class Subscription implements AutoCloseable {
+        private final WatchListener listener;
+        private final Thread thread;
+        private volatile long next;
+        private volatile boolean stopped;
+        private volatile Context.CancellableContext context;
+
+        private Subscription(long fromIndex, WatchListener listener) {
+            this.next = fromIndex;
+            this.listener = listener;
+            this.thread = new Thread(this::run, "meridian-watch");
+            this.thread.setDaemon(true);
+        }
+
+        private void start() {
+            thread.start();
+        }
+
+        /** The index the watch would resume from: the last delivered index + 1. */
+        public long nextIndex() {
+            return next;
+        }
+
+        private void run() {
+            int endpoint = preferred.get();
+            long backoffMs = 100;
+            while (!stopped) {
+                Context.CancellableContext call = Context.current().withCancellation();
+                context = call;
+                try {
+                    int target = endpoint;
+                    call.run(() -> {
+                        Iterator<WatchEvent> events = MeridianServiceGrpc.newBlockingStub(channels.get(target))
+                                .watch(WatchRequest.newBuilder().setFromIndex(next).build());
+                        while (!stopped && events.hasNext()) {
+                            WatchEvent event = events.next();
+                            if (event.getIndex() < next) {
+                                continue;
+                            }
+                            listener.onEvent(event);
+                            next = event.getIndex() + 1;
+                        }
+                    });
+                    backoffMs = 100;
+                } catch (StatusRuntimeException e) {
+                    if (stopped) {
+                        break;
+                    }
+                    if (e.getStatus().getCode() == Status.Code.OUT_OF_RANGE) {
+                        stopped = true;
+                        listener.onError(new RejectedException(Status.Code.OUT_OF_RANGE, null,
+                                e.getStatus().getDescription(), -1, e));
+                        break;
+                    }
+                    endpoint = (endpoint + 1) % channels.size();
+                    sleep(backoffMs);
+                    backoffMs = Math.min(2_000, backoffMs * 2);
+                } finally {
+                    call.cancel(null);
+                }
+            }
+        }
+
+        private void sleep(long ms) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stopped = true;
+            }
+        }
+
+        @Override
+        public void close() {
+            stopped = true;
+            Context.CancellableContext current = context;
+            if (current != null) {
+                current.cancel(null);
+            }
+            thread.interrupt();
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---- Calls, failover and errors. ----
+
+    private MeridianServiceBlockingStub stub(int index) {
+        return MeridianServiceGrpc.newBlockingStub(channels.get(index))
+                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private <T> T write(Function<MeridianServiceBlockingStub, T> call) {
+        return invoke(call, true);
+    }
+
+    private <T> T read(Function<MeridianServiceBlockingStub, T> call) {
+        return invoke(call, false);
+    }
+
+    private <T> T invoke(Function<MeridianServiceBlockingStub, T> call, boolean write) {
+        if (closed.get()) {
+            throw new IllegalStateException("the client is closed");
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int start = preferred.get();
+        StatusRuntimeException last = null;
+        for (int attempt = 0; attempt < channels.size(); attempt++) {
+            int index = (start + attempt) % channels.size();
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                break;
+            }
+            try {
+                T result = call.apply(MeridianServiceGrpc.newBlockingStub(channels.get(index))
+                        .withDeadlineAfter(remaining, TimeUnit.NANOSECONDS));
+                preferred.set(index);
+                return result;
+            } catch (StatusRuntimeException e) {
+                last = e;
+                if (!tryNext(e, write)) {
+                    throw translate(e, write);
+                }
+            }
+        }
+        if (last == null) {
+            throw new UnavailableException("no endpoint answered within " + timeout.toMillis() + " ms", write, null);
+        }
+        if (write && !certainlyNotSent(last)) {
+            throw translate(last, true);
+        }
+        throw new UnavailableException("no endpoint of " + endpoints + " could serve the call: "
+                + describe(last), false, last);
+    }
+
+    /** Whether a failed call may be tried on the next endpoint. */
+    private static boolean tryNext(StatusRuntimeException e, boolean write) {
+        if (detail(e, RejectionDetail.class) != null) {
+            return false;
+        }
+        Unavailable unavailable = detail(e, Unavailable.class);
+        if (unavailable != null) {
+            return !write || !unavailable.getOutcomeUnknown();
+        }
+        Status.Code code = e.getStatus().getCode();
+        if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
+            return false;
+        }
+        return !write || certainlyNotSent(e);
+    }
+
+    /** A refused connection: the request never left this process. */
+    private static boolean certainlyNotSent(StatusRuntimeException e) {
+        if (detail(e, Unavailable.class) != null) {
+            return !detail(e, Unavailable.class).getOutcomeUnknown();
+        }
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static MeridianException translate(StatusRuntimeException e, boolean write) {
+        RejectionDetail rejection = detail(e, RejectionDetail.class);
+        if (rejection != null) {
+            return new RejectedException(e.getStatus().getCode(), rejection.getCode(), rejection.getMessage(),
+                    rejection.hasBatchEntry() ? rejection.getBatchEntry() : -1, e);
+        }
+        Unavailable unavailable = detail(e, Unavailable.class);
+        if (unavailable != null) {
+            return new UnavailableException(unavailable.getReason(), unavailable.getOutcomeUnknown(), e);
+        }
+        Status.Code code = e.getStatus().getCode();
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.CANCELLED || code == Status.Code.RESOURCE_EXHAUSTED) {
+            boolean unknown = write && !certainlyNotSent(e);
+            return new UnavailableException((unknown ? "outcome unknown: " : "") + describe(e), unknown, e);
+        }
+        return new RejectedException(code, null, describe(e), -1, e);
+    }
+
+    private static String describe(StatusRuntimeException e) {
+        String description = e.getStatus().getDescription();
+        return e.getStatus().getCode() + (description == null ? "" : ": " + description);
+    }
+
+    private static <T extends com.google.protobuf.Message> T detail(StatusRuntimeException e, Class<T> type) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(e);
+        if (status == null) {
+            return null;
+        }
+        for (Any any : status.getDetailsList()) {
+            if (any.is(type)) {
+                try {
+                    return any.unpack(type);
+                } catch (InvalidProtocolBufferException ignored) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<Subscription> running;
+        synchronized (subscriptions) {
+            running = new ArrayList<>(subscriptions);
+        }
+        running.forEach(Subscription::close);
+        channels.forEach(ManagedChannel::shutdownNow);
+        for (ManagedChannel channel : channels) {
+            try {
+                channel.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,559 @@
+package io.meridian.node;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.meridian.core.MetadataImage;
+import io.meridian.core.capability.CapabilityCatalog;
+import io.meridian.core.topology.Labels;
+import io.meridian.core.topology.Node;
+import io.meridian.node.api.MeridianApiService;
+import io.meridian.node.api.NodeRuntime;
+import io.meridian.node.leader.LeaderServices;
+import io.meridian.node.raft.RaftGateway;
+import io.meridian.node.raft.WriteFailure;
+import io.meridian.node.statemachine.ChangeFeed;
+import io.meridian.node.statemachine.LeaderHooks;
+import io.meridian.node.statemachine.MetadataStateMachine;
+import io.meridian.proto.AdvertiseNode;
+import io.meridian.proto.EntryOutcome;
+import io.meridian.proto.LocalStatusRequest;
+import io.meridian.proto.MemberStatus;
+import io.meridian.proto.MeridianServiceGrpc;
+import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.TopologyChange;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Meridian node: a member of the metadata group (a Ratis server with the metadata state
+ * machine), the gRPC API on its api address, and the leader-only services while it leads.
+ *
+ * <p>{@link #start} starts everything or fails with the reason; {@link #close} stops everything,
+ * first handing leadership to another member when this node leads, so a clean stop costs the
+ * cluster no election. A node restarted on its data directory needs no peers: it reads its
+ * identity and the membership from the data.
+ *
+ * <p>Thread-safe.
+ */
+public final class MeridianNode implements NodeRuntime, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MeridianNode.class);
+    private static final long ADVERTISE_RETRY_MS = 500;
+
+    private final NodeConfig config;
+    private final String prefix;
+    private final RaftGroupId groupId;
+    private final RaftPeerId selfId;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService watchExecutor;
+    private final MetadataStateMachine stateMachine;
+    private final LeaderServices leaderServices;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private volatile RaftServer raftServer;
+    private volatile RaftGateway gateway;
+    private volatile Server apiServer;
+    private volatile HostPort apiAddress;
+    private volatile boolean closing;
+    private volatile boolean advertised;
+
+    private MeridianNode(NodeConfig config) {
+        this.config = config;
+        this.prefix = config.nodeId();
+        this.groupId = groupIdFor(config.clusterName());
+        this.selfId = RaftPeerId.valueOf(config.nodeId());
+        this.scheduler = Executors.newScheduledThreadPool(4, threads(prefix + "-node"));
+        this.watchExecutor = Executors.newCachedThreadPool(threads(prefix + "-watch"));
+        this.stateMachine = new MetadataStateMachine(prefix,
+                new ChangeFeed(config.tuning().watchRetention(), 64L << 20), Clock.systemUTC());
+        this.leaderServices = new LeaderServices(prefix, scheduler, stateMachine::image, () -> gateway,
+                this::raftMembers);
+        this.apiAddress = config.apiAddress();
+    }
+
+    /** The metadata group's id: the same on every node of a cluster, derived from its name. */
+    public static RaftGroupId groupIdFor(String clusterName) {
+        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("meridian-metadata:" + clusterName)
+                .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Starts a node. On a data directory it has never used, the configuration must name the initial
+     * peers; on one it used before, the stored identity must match the configuration's node id.
+     */
+    public static MeridianNode start(NodeConfig config) throws IOException {
+        routeJavaUtilLogging();
+        MeridianNode node = new MeridianNode(config);
+        try {
+            node.startAll();
+            return node;
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    /** Sends java.util.logging (used by Ratis' shaded gRPC) to SLF4J, once per JVM. */
+    private static synchronized void routeJavaUtilLogging() {
+        if (!org.slf4j.bridge.SLF4JBridgeHandler.isInstalled()) {
+            org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+            org.slf4j.bridge.SLF4JBridgeHandler.install();
+        }
+    }
+
+    private void startAll() throws IOException {
+        Path dataDir = config.dataDir();
+        Files.createDirectories(dataDir);
+        Path raftDir = dataDir.resolve("raft");
+        boolean restart = Files.isDirectory(raftDir.resolve(groupId.getUuid().toString()));
+        checkIdentity(dataDir, restart);
+        RaftGroup group;
+        if (restart) {
+            group = RaftGroup.valueOf(groupId);
+        } else if (config.initialPeers().isEmpty()) {
+            throw new IllegalArgumentException("data directory " + dataDir + " holds no cluster yet; give the raft "
+                    + "addresses of the initial members (--peers) to start a new cluster");
+        } else {
+            List<RaftPeer> peers = new ArrayList<>();
+            config.initialPeers().forEach((id, address) ->
+                    peers.add(RaftPeer.newBuilder().setId(id).setAddress(address).build()));
+            group = RaftGroup.valueOf(groupId, peers);
+        }
+        stateMachine.setHooks(new Hooks());
+        raftServer = RaftServer.newBuilder()
+                .setServerId(selfId)
+                .setGroup(group)
+                .setStateMachine(stateMachine)
+                .setProperties(raftProperties(raftDir))
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        raftServer.start();
+        gateway = new RaftGateway(prefix, groupId, selfId, raftMembers(), config.tuning(), scheduler);
+        startApi();
+        LOG.info("{}: Started: raft on {}, API on {}, data in {}{}.", prefix, config.raftAddress(), apiAddress,
+                dataDir, restart ? " (restarted on existing data)" : "");
+        scheduler.execute(this::advertiseSelf);
+    }
+
+    private void checkIdentity(Path dataDir, boolean restart) throws IOException {
+        NodeIdentity wanted = NodeIdentity.of(config);
+        if (NodeIdentity.existsIn(dataDir)) {
+            NodeIdentity stored = NodeIdentity.read(dataDir);
+            if (!stored.nodeId().equals(config.nodeId())) {
+                throw new IllegalArgumentException("data directory " + dataDir + " belongs to node " + stored.nodeId()
+                        + ", not " + config.nodeId());
+            }
+            if (!stored.clusterName().equals(config.clusterName())) {
+                throw new IllegalArgumentException("data directory " + dataDir + " belongs to cluster "
+                        + stored.clusterName() + ", not " + config.clusterName());
+            }
+            if (!stored.raftAddress().equals(config.raftAddress().toString())) {
+                throw new IllegalArgumentException("node " + config.nodeId() + " was a member at raft address "
+                        + stored.raftAddress() + "; its raft address cannot change to " + config.raftAddress());
+            }
+        } else if (restart) {
+            throw new IllegalArgumentException("data directory " + dataDir + " holds Raft data but no "
+                    + NodeIdentity.FILE + "; it was not written by a Meridian node");
+        }
+        wanted.write(dataDir);
+    }
+
+    /** Reads the configuration a data directory was started with, for a restart without flags. */
+    public static Optional<NodeIdentity> storedIdentity(Path dataDir) throws IOException {
+        return NodeIdentity.existsIn(dataDir) ? Optional.of(NodeIdentity.read(dataDir)) : Optional.empty();
+    }
+
+    private RaftProperties raftProperties(Path raftDir) {
+        RaftTuning tuning = config.tuning();
+        RaftProperties properties = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
+        GrpcConfigKeys.Server.setHost(properties, config.raftAddress().host());
+        GrpcConfigKeys.Server.setPort(properties, config.raftAddress().port());
+        TimeDuration min = millis(tuning.electionTimeoutMin());
+        TimeDuration max = millis(tuning.electionTimeoutMax());
+        RaftServerConfigKeys.Rpc.setTimeoutMin(properties, min);
+        RaftServerConfigKeys.Rpc.setTimeoutMax(properties, max);
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(properties, min);
+        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(properties, max);
+        RaftServerConfigKeys.Rpc.setRequestTimeout(properties, millis(tuning.requestTimeout()));
+        RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, tuning.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, tuning.snapshotsRetained());
+        RaftServerConfigKeys.Snapshot.setCreationGap(properties, 1);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(tuning.logSegmentBytes()));
+        RaftServerConfigKeys.Log.setPreallocatedSize(properties,
+                SizeInBytes.valueOf(Math.min(tuning.logSegmentBytes(), 4L << 20)));
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+        RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(1024, tuning.snapshotThreshold()));
+        return properties;
+    }
+
+    private static TimeDuration millis(Duration duration) {
+        return TimeDuration.valueOf(duration.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void startApi() throws IOException {
+        MeridianApiService service = new MeridianApiService(this, watchExecutor);
+        Server server = NettyServerBuilder.forAddress(config.apiAddress().toSocketAddress())
+                .addService(service)
+                .maxInboundMessageSize(8 << 20)
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new IOException("cannot serve the API on " + config.apiAddress() + ": " + e.getMessage(), e);
+        }
+        apiServer = server;
+        apiAddress = config.apiAddress().withPort(server.getPort());
+    }
+
+    /**
+     * Makes sure topology knows this node's api address, labels, version and capabilities: proposes
+     * an advertisement, retrying while the cluster is not bootstrapped yet or unreachable.
+     */
+    private void advertiseSelf() {
+        if (closing || advertised) {
+            return;
+        }
+        MetadataImage image = stateMachine.image();
+        Optional<Node> known = image.topology().node(config.nodeId());
+        byte[] capabilities = CapabilityCatalog.localAdvertisement().encode();
+        boolean upToDate = known.isPresent()
+                && known.get().apiAddress().equals(apiAddress.toString())
+                && known.get().softwareVersion().equals(config.softwareVersion())
+                && known.get().labels().equals(Labels.fromProto(Labels.toProto(config.labels())))
+                && image.capabilities().advertised().containsKey(config.nodeId());
+        if (upToDate) {
+            advertised = true;
+            return;
+        }
+        if (known.isEmpty()) {
+            scheduler.schedule(this::advertiseSelf, ADVERTISE_RETRY_MS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        MetadataEntry entry = MetadataEntry.newBuilder().setTopology(TopologyChange.newBuilder()
+                .setAdvertise(AdvertiseNode.newBuilder()
+                        .setNodeId(config.nodeId())
+                        .setApiAddress(apiAddress.toString())
+                        .addAllLabels(Labels.toProto(config.labels()))
+                        .setSoftwareVersion(config.softwareVersion())
+                        .setCapabilities(ByteString.copyFrom(capabilities))))
+                .build();
+        try {
+            EntryOutcome outcome = gateway.submitAndWait(entry);
+            if (outcome.hasRejection()) {
+                LOG.warn("{}: The cluster refused this node's advertisement: {}", prefix,
+                        outcome.getRejection().getMessage());
+            } else {
+                advertised = true;
+                LOG.info("{}: Advertised api {} and version {} at index {}.", prefix, apiAddress,
+                        config.softwareVersion(), outcome.getIndex());
+            }
+        } catch (WriteFailure e) {
+            LOG.debug("{}: Advertising did not complete ({}); retrying.", prefix, e.getMessage());
+            scheduler.schedule(this::advertiseSelf, ADVERTISE_RETRY_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The members of the metadata group, voters and listeners, as this replica knows them. */
+    public Collection<RaftPeer> raftMembers() {
+        RaftServer server = raftServer;
+        if (server == null) {
+            return List.of();
+        }
+        try {
+            var conf = server.getDivision(groupId).getRaftConf();
+            Map<String, RaftPeer> byId = new TreeMap<>();
+            conf.getAllPeers(RaftPeerRole.FOLLOWER).forEach(peer -> byId.put(peer.getId().toString(), peer));
+            conf.getAllPeers(RaftPeerRole.LISTENER).forEach(peer -> byId.put(peer.getId().toString(), peer));
+            return List.copyOf(byId.values());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    // ---- NodeRuntime. ----
+
+    @Override
+    public String nodeId() {
+        return config.nodeId();
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    @Override
+    public MetadataStateMachine stateMachine() {
+        return stateMachine;
+    }
+
+    @Override
+    public RaftGateway gateway() {
+        return gateway;
+    }
+
+    @Override
+    public boolean isClosing() {
+        return closing;
+    }
+
+    /** The address the API listens on (the configured one, with the real port if it asked for 0). */
+    public HostPort apiAddress() {
+        return apiAddress;
+    }
+
+    public RaftServer.Division division() throws IOException {
+        return raftServer.getDivision(groupId);
+    }
+
+    public boolean isLeader() {
+        try {
+            DivisionInfo info = division().getInfo();
+            return info.isLeader() && info.isLeaderReady();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Whether this node's own advertisement is in topology. */
+    public boolean hasAdvertised() {
+        return advertised;
+    }
+
+    @Override
+    public MemberStatus localStatus() {
+        MetadataStateMachine.DigestedState state = stateMachine.digestedState();
+        MemberStatus.Builder status = MemberStatus.newBuilder()
+                .setId(config.nodeId())
+                .setAppliedIndex(state.image().index())
+                .setStateDigest(state.digest().hex())
+                .setRaftAddress(config.raftAddress().toString())
+                .setApiAddress(apiAddress.toString());
+        try {
+            RaftServer.Division division = division();
+            DivisionInfo info = division.getInfo();
+            status.setRole(info.getCurrentRole().name())
+                    .setLeaderId(info.getLeaderId() == null ? "" : info.getLeaderId().toString())
+                    .setTerm(info.getCurrentTerm())
+                    .setCommitIndex(division.getRaftLog().getLastCommittedIndex());
+        } catch (IOException | RuntimeException e) {
+            status.setRole("UNKNOWN").setError("the Raft server is not running: " + e.getMessage());
+        }
+        return status.build();
+    }
+
+    @Override
+    public List<MemberStatus> otherMembers(Duration deadline) {
+        MetadataImage image = stateMachine.image();
+        TreeMap<String, String> raftAddresses = new TreeMap<>();
+        raftMembers().forEach(peer -> raftAddresses.put(peer.getId().toString(), peer.getAddress()));
+        image.topology().nodes().values().forEach(node -> raftAddresses.putIfAbsent(node.id(), node.raftAddress()));
+        raftAddresses.remove(config.nodeId());
+        List<java.util.concurrent.CompletableFuture<MemberStatus>> asked = new ArrayList<>();
+        for (Map.Entry<String, String> member : raftAddresses.entrySet()) {
+            String api = image.topology().node(member.getKey()).map(Node::apiAddress).orElse("");
+            MemberStatus unreachable = MemberStatus.newBuilder().setId(member.getKey()).setRole("UNREACHABLE")
+                    .setRaftAddress(member.getValue()).setApiAddress(api).build();
+            if (api.isEmpty()) {
+                asked.add(java.util.concurrent.CompletableFuture.completedFuture(unreachable.toBuilder()
+                        .setError("its api address is not known yet").build()));
+                continue;
+            }
+            java.util.concurrent.CompletableFuture<MemberStatus> answer = new java.util.concurrent.CompletableFuture<>();
+            MeridianServiceGrpc.newStub(channel(api)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                    .localStatus(LocalStatusRequest.getDefaultInstance(), new io.grpc.stub.StreamObserver<>() {
+                        @Override
+                        public void onNext(MemberStatus value) {
+                            answer.complete(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable error) {
+                            answer.complete(unreachable.toBuilder().setError(String.valueOf(error.getMessage()))
+                                    .build());
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            answer.complete(unreachable.toBuilder().setError("no answer").build());
+                        }
+                    });
+            asked.add(answer);
+        }
+        List<MemberStatus> out = new ArrayList<>();
+        for (java.util.concurrent.CompletableFuture<MemberStatus> answer : asked) {
+            out.add(answer.join());
+        }
+        return out;
+    }
+
+    private ManagedChannel channel(String address) {
+        return channels.computeIfAbsent(address, target -> NettyChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .build());
+    }
+
+    // ---- Shutdown. ----
+
+    @Override
+    public void close() {
+        shutdown(true);
+    }
+
+    /**
+     * Stops the node abruptly, as a crash would look to the other members: no leadership handoff.
+     * The data directory stays as it is.
+     */
+    public void kill() {
+        shutdown(false);
+    }
+
+    private synchronized void shutdown(boolean handOff) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        leaderServices.stop();
+        if (handOff) {
+            handOffLeadership();
+        }
+        Server api = apiServer;
+        if (api != null) {
+            api.shutdown();
+        }
+        watchExecutor.shutdownNow();
+        RaftGateway raft = gateway;
+        if (raft != null) {
+            raft.close();
+        }
+        RaftServer server = raftServer;
+        if (server != null) {
+            try {
+                server.close();
+            } catch (IOException e) {
+                LOG.warn("{}: Closing the Raft server failed: {}", prefix, e.toString());
+            }
+        }
+        if (api != null) {
+            try {
+                if (!api.awaitTermination(2, TimeUnit.SECONDS)) {
+                    api.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                api.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        channels.values().forEach(ManagedChannel::shutdownNow);
+        scheduler.shutdownNow();
+        LOG.info("{}: Stopped.", prefix);
+    }
+
+    /**
+     * When this node leads, hands leadership to the voter that answered it most recently, so the
+     * cluster needs no election.
+     */
+    private void handOffLeadership() {
+        RaftGateway raft = gateway;
+        if (raft == null || !isLeader()) {
+            return;
+        }
+        try {
+            RaftServer.Division division = division();
+            java.util.Set<RaftPeerId> voters = new java.util.HashSet<>();
+            division.getRaftConf().getCurrentPeers(RaftPeerRole.FOLLOWER).forEach(peer -> voters.add(peer.getId()));
+            RaftPeerId target = null;
+            long freshest = Long.MAX_VALUE;
+            for (var follower : division.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList()) {
+                RaftPeerId id = RaftPeerId.valueOf(follower.getId().getId());
+                if (voters.contains(id) && !id.equals(selfId) && follower.getLastRpcElapsedTimeMs() < freshest) {
+                    freshest = follower.getLastRpcElapsedTimeMs();
+                    target = id;
+                }
+            }
+            if (target == null || freshest > config.tuning().electionTimeoutMin().toMillis()) {
+                return;
+            }
+            raft.client().admin().transferLeadership(target, config.tuning().electionTimeoutMax().toMillis());
+            LOG.info("{}: Handed leadership to {} before stopping.", prefix, target);
+        } catch (IOException | RuntimeException e) {
+            LOG.info("{}: Could not hand leadership off before stopping ({}); the others will elect a leader.",
+                    prefix, e.toString());
+        }
+    }
+
+    private static ThreadFactory threads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Leadership and membership events from the state machine, handed to this node's threads. */
+    private final class Hooks implements LeaderHooks {
+        @Override
+        public void leaderReady() {
+            if (!closing) {
+                leaderServices.start();
+            }
+        }
+
+        @Override
+        public void notLeader() {
+            leaderServices.stop();
+        }
+
+        @Override
+        public void configurationChanged() {
+            if (!closing) {
+                scheduler.execute(() -> {
+                    RaftGateway raft = gateway;
+                    if (raft != null) {
+                        raft.updatePeers(raftMembers());
+                    }
+                });
+            }
+        }
+    }
+}

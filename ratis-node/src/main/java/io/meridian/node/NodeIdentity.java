@@ -1,0 +1,102 @@
+package io.meridian.node;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * What a data directory remembers about its node, in {@code node.properties}: its id, cluster,
+ * addresses, labels and the initial members, so a restart needs none of them on the command line
+ * and a data directory is never started as another node.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public record NodeIdentity(
+        String nodeId, String clusterName, String raftAddress, String apiAddress,
+        SortedMap<String, String> labels, SortedMap<String, String> initialPeers) {
+
+    public static final String FILE = "node.properties";
+
+    public static NodeIdentity of(NodeConfig config) {
+        return new NodeIdentity(config.nodeId(), config.clusterName(), config.raftAddress().toString(),
+                config.apiAddress().toString(), config.labels(), config.initialPeers());
+    }
+
+    public static boolean existsIn(Path dataDir) {
+        return Files.isRegularFile(dataDir.resolve(FILE));
+    }
+
+    /** Reads the identity of a data directory; a missing or damaged file is an error naming it. */
+    public static NodeIdentity read(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(FILE);
+        Properties properties = new Properties();
+        try (InputStream in = Files.newInputStream(file)) {
+            properties.load(new java.io.InputStreamReader(in, StandardCharsets.UTF_8));
+        }
+        String id = properties.getProperty("node.id");
+        String raft = properties.getProperty("raft.address");
+        String api = properties.getProperty("api.address");
+        String cluster = properties.getProperty("cluster.name", NodeConfig.DEFAULT_CLUSTER_NAME);
+        if (id == null || raft == null || api == null) {
+            throw new IOException(file + " is damaged: it must name node.id, raft.address and api.address");
+        }
+        return new NodeIdentity(id, cluster, raft, api, parseMap(properties.getProperty("labels", "")),
+                parseMap(properties.getProperty("initial.peers", "")));
+    }
+
+    /** Writes the identity atomically: a crash leaves the old file or the new one, never half. */
+    public void write(Path dataDir) throws IOException {
+        Files.createDirectories(dataDir);
+        Properties properties = new Properties();
+        properties.setProperty("node.id", nodeId);
+        properties.setProperty("cluster.name", clusterName);
+        properties.setProperty("raft.address", raftAddress);
+        properties.setProperty("api.address", apiAddress);
+        properties.setProperty("labels", formatMap(labels));
+        properties.setProperty("initial.peers", formatMap(initialPeers));
+        Path tmp = dataDir.resolve(FILE + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            properties.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8),
+                    "Meridian node identity; written by the node, read at its restart");
+        }
+        Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** {@code k=v,k=v} into a sorted map. */
+    public static SortedMap<String, String> parseMap(String text) {
+        SortedMap<String, String> out = new TreeMap<>();
+        if (text.isBlank()) {
+            return out;
+        }
+        for (String part : text.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("'" + part + "' is not key=value");
+            }
+            String key = part.substring(0, eq).trim();
+            if (out.put(key, part.substring(eq + 1).trim()) != null) {
+                throw new IllegalArgumentException("'" + key + "' appears twice");
+            }
+        }
+        return out;
+    }
+
+    public static String formatMap(Map<String, String> map) {
+        StringBuilder out = new StringBuilder();
+        map.forEach((key, value) -> {
+            if (out.length() > 0) {
+                out.append(',');
+            }
+            out.append(key).append('=').append(value);
+        });
+        return out.toString();
+    }
+}

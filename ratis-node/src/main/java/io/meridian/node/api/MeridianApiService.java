@@ -1,0 +1,516 @@
+package io.meridian.node.api;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.meridian.core.MetadataImage;
+import io.meridian.core.Rejection;
+import io.meridian.core.Validation;
+import io.meridian.core.apply.EntryValidator;
+import io.meridian.core.token.JoinToken;
+import io.meridian.core.token.TokenHash;
+import io.meridian.node.raft.WriteFailure;
+import io.meridian.node.statemachine.ChangeFeed;
+import io.meridian.node.statemachine.Outcomes;
+import io.meridian.proto.AdvertiseNode;
+import io.meridian.proto.Batch;
+import io.meridian.proto.CapabilitiesReply;
+import io.meridian.proto.CapabilityAdvertisement;
+import io.meridian.proto.CatalogDdl;
+import io.meridian.proto.EdgeCacheChange;
+import io.meridian.proto.EdgeCacheNodeRecord;
+import io.meridian.proto.EntryOutcome;
+import io.meridian.proto.GetCatalogReply;
+import io.meridian.proto.GetCatalogRequest;
+import io.meridian.proto.GetEdgeCacheStatsRequest;
+import io.meridian.proto.GetMigrationRequest;
+import io.meridian.proto.GhostChange;
+import io.meridian.proto.IssueTokenReply;
+import io.meridian.proto.IssueTokenRequest;
+import io.meridian.proto.JoinRequest;
+import io.meridian.proto.JoinTokenTransition;
+import io.meridian.proto.ListEdgeCachesReply;
+import io.meridian.proto.ListEdgeCachesRequest;
+import io.meridian.proto.ListGhostsReply;
+import io.meridian.proto.ListGhostsRequest;
+import io.meridian.proto.ListMigrationsReply;
+import io.meridian.proto.ListMigrationsRequest;
+import io.meridian.proto.ListShardsReply;
+import io.meridian.proto.ListShardsRequest;
+import io.meridian.proto.ListTokensReply;
+import io.meridian.proto.LocalStatusRequest;
+import io.meridian.proto.LocateKeyReply;
+import io.meridian.proto.LocateKeyRequest;
+import io.meridian.proto.MemberStatus;
+import io.meridian.proto.MeridianServiceGrpc;
+import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.MigrationAbort;
+import io.meridian.proto.MigrationCheckpoint;
+import io.meridian.proto.MigrationRecord;
+import io.meridian.proto.PlacementCommand;
+import io.meridian.proto.RaftRoleProto;
+import io.meridian.proto.ReadOptions;
+import io.meridian.proto.ResolveGhostReply;
+import io.meridian.proto.ResolveGhostRequest;
+import io.meridian.proto.RevokeTokenRequest;
+import io.meridian.proto.RoutingChange;
+import io.meridian.proto.RoutingReply;
+import io.meridian.proto.SchedulerConfigRecord;
+import io.meridian.proto.SchedulerControl;
+import io.meridian.proto.StatusReply;
+import io.meridian.proto.StatusRequest;
+import io.meridian.proto.TokenConsumed;
+import io.meridian.proto.TokenIssued;
+import io.meridian.proto.TokenRevoked;
+import io.meridian.proto.TopologyChange;
+import io.meridian.proto.TopologyReply;
+import io.meridian.proto.WatchEvent;
+import io.meridian.proto.WatchRequest;
+import io.meridian.proto.WriteReply;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC API of one node. Writes are checked here with the same stateless checks the leader
+ * makes (a malformed request costs no Raft round trip), then submitted into Raft; reads wait for a
+ * read index and answer from this node's image. Join tokens are drawn here and only their hashes
+ * go further.
+ *
+ * <p>Thread-safe; calls run on gRPC's executor, watch streams on their own.
+ */
+public final class MeridianApiService extends MeridianServiceGrpc.MeridianServiceImplBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MeridianApiService.class);
+    private static final long DEFAULT_TOKEN_TTL_MS = 3_600_000L;
+    private static final long MAX_TOKEN_TTL_MS = 30L * 86_400_000L;
+    private static final int MIN_HASH_PREFIX = 6;
+    private static final Duration STATUS_DEADLINE = Duration.ofSeconds(2);
+    private static final String INVALID_TOKEN = "invalid or expired token";
+
+    private final NodeRuntime node;
+    private final ExecutorService watchExecutor;
+    private final Tokens tokens = new Tokens();
+
+    public MeridianApiService(NodeRuntime node, ExecutorService watchExecutor) {
+        this.node = node;
+        this.watchExecutor = watchExecutor;
+    }
+
+    // ---- Writes. ----
+
+    @Override
+    public void changeTopology(TopologyChange request, StreamObserver<WriteReply> out) {
+        switch (request.getChangeCase()) {
+            case BOOTSTRAP -> out.onError(ApiErrors.invalid("the cluster is bootstrapped by its first leader, not "
+                    + "through the API"));
+            case JOIN -> out.onError(ApiErrors.invalid("nodes join with a token: use Join"));
+            default -> write(MetadataEntry.newBuilder().setTopology(request).build(), out);
+        }
+    }
+
+    @Override
+    public void join(JoinRequest request, StreamObserver<WriteReply> out) {
+        String token = request.getToken();
+        if (token.isEmpty() || token.length() > Tokens.MAX_LENGTH) {
+            out.onError(Status.PERMISSION_DENIED.withDescription(INVALID_TOKEN).asRuntimeException());
+            return;
+        }
+        if (!request.hasNode()) {
+            out.onError(ApiErrors.invalid("a join names the node that joins"));
+            return;
+        }
+        if (request.hasAdvertisement() && !request.getAdvertisement().getNodeId().equals(request.getNode().getNodeId())) {
+            out.onError(ApiErrors.invalid("the advertisement is for " + Validation.printable(
+                    request.getAdvertisement().getNodeId()) + ", not for the joining node " + Validation.printable(
+                    request.getNode().getNodeId())));
+            return;
+        }
+        Optional<Rejection> badNode = EntryValidator.validate(MetadataEntry.newBuilder()
+                .setTopology(TopologyChange.newBuilder().setJoin(request.getNode())).build())
+                .or(() -> request.hasAdvertisement() ? EntryValidator.validate(MetadataEntry.newBuilder()
+                        .setTopology(TopologyChange.newBuilder().setAdvertise(request.getAdvertisement())).build())
+                        : Optional.empty());
+        if (badNode.isPresent()) {
+            out.onError(ApiErrors.rejected(badNode.get()));
+            return;
+        }
+        RaftRoleProto role = request.getNode().getRequestedRole() == RaftRoleProto.RAFT_ROLE_UNSPECIFIED
+                ? RaftRoleProto.RAFT_ROLE_VOTER : request.getNode().getRequestedRole();
+        Batch.Builder batch = Batch.newBuilder()
+                .addEntries(MetadataEntry.newBuilder().setJoinToken(JoinTokenTransition.newBuilder()
+                        .setTokenHash(Tokens.hash(token))
+                        .setConsumed(TokenConsumed.newBuilder()
+                                .setNodeId(request.getNode().getNodeId())
+                                .setPresentedRole(role)
+                                .addAllPresentedLabels(request.getNode().getLabelsList()))))
+                .addEntries(MetadataEntry.newBuilder().setTopology(TopologyChange.newBuilder()
+                        .setJoin(request.getNode())));
+        if (request.hasAdvertisement()) {
+            AdvertiseNode advertisement = request.getAdvertisement();
+            batch.addEntries(MetadataEntry.newBuilder().setTopology(TopologyChange.newBuilder()
+                    .setAdvertise(advertisement)));
+        }
+        MetadataEntry entry = MetadataEntry.newBuilder().setBatch(batch).build();
+        submit(entry, out, rejection -> rejection.batchEntry() == 0
+                ? Status.PERMISSION_DENIED.withDescription(INVALID_TOKEN).asRuntimeException()
+                : ApiErrors.rejected(rejection));
+    }
+
+    @Override
+    public void changeRouting(RoutingChange request, StreamObserver<WriteReply> out) {
+        write(MetadataEntry.newBuilder().setRouting(request).build(), out);
+    }
+
+    @Override
+    public void place(PlacementCommand request, StreamObserver<WriteReply> out) {
+        write(MetadataEntry.newBuilder().setPlacement(request).build(), out);
+    }
+
+    @Override
+    public void checkpoint(MigrationCheckpoint request, StreamObserver<WriteReply> out) {
+        write(MetadataEntry.newBuilder().setMigrationCheckpoint(request).build(), out);
+    }
+
+    @Override
+    public void abortMigration(MigrationAbort request, StreamObserver<WriteReply> out) {
+        write(MetadataEntry.newBuilder().setMigrationAbort(request).build(), out);
+    }
+
+    @Override
+    public void issueToken(IssueTokenRequest request, StreamObserver<IssueTokenReply> out) {
+        long ttl = request.getTtlMs() == 0 ? DEFAULT_TOKEN_TTL_MS : request.getTtlMs();
+        if (ttl < 1_000 || ttl > MAX_TOKEN_TTL_MS) {
+            out.onError(ApiErrors.invalid("a token lives from 1s to 30d, not " + Long.toUnsignedString(ttl) + " ms"));
+            return;
+        }
+        String token = tokens.draw();
+        ByteString hash = Tokens.hash(token);
+        long expiresAt = System.currentTimeMillis() + ttl;
+        MetadataEntry entry = MetadataEntry.newBuilder().setJoinToken(JoinTokenTransition.newBuilder()
+                .setTokenHash(hash)
+                .setIssued(TokenIssued.newBuilder()
+                        .setExpiresAtMs(expiresAt)
+                        .setBoundRole(request.getRole())
+                        .addAllBoundLabels(request.getLabelsList())))
+                .build();
+        Optional<Rejection> invalid = EntryValidator.validate(entry);
+        if (invalid.isPresent()) {
+            out.onError(ApiErrors.rejected(invalid.get()));
+            return;
+        }
+        node.gateway().submit(entry).whenComplete((outcome, error) -> {
+            if (error != null) {
+                out.onError(asStatus(error));
+            } else if (outcome.hasRejection()) {
+                out.onError(ApiErrors.rejected(rejection(outcome)));
+            } else {
+                out.onNext(IssueTokenReply.newBuilder()
+                        .setToken(token)
+                        .setHashPrefix(TokenHash.of(hash).shortHex())
+                        .setExpiresAtMs(expiresAt)
+                        .setIndex(outcome.getIndex())
+                        .build());
+                out.onCompleted();
+            }
+        });
+    }
+
+    @Override
+    public void revokeToken(RevokeTokenRequest request, StreamObserver<WriteReply> out) {
+        String prefix = request.getHashPrefix().toLowerCase(Locale.ROOT);
+        if (prefix.length() < MIN_HASH_PREFIX || !prefix.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            out.onError(ApiErrors.invalid("name the token by at least " + MIN_HASH_PREFIX + " hex characters of its "
+                    + "hash, as `token list` shows them; got '" + Validation.printable(request.getHashPrefix()) + "'"));
+            return;
+        }
+        node.gateway().readBarrier().whenComplete((ignored, error) -> {
+            if (error != null) {
+                out.onError(ApiErrors.readUnavailable(error));
+                return;
+            }
+            List<JoinToken> matches = node.stateMachine().image().joinTokens().withHexPrefix(prefix);
+            if (matches.isEmpty()) {
+                out.onError(ApiErrors.notFound("no token's hash starts with " + prefix));
+            } else if (matches.size() > 1) {
+                StringBuilder which = new StringBuilder();
+                matches.forEach(token -> which.append(which.length() == 0 ? "" : ", ").append(token.hash().shortHex()));
+                out.onError(ApiErrors.invalid("hash prefix " + prefix + " is ambiguous: it matches " + which
+                        + "; give more characters"));
+            } else {
+                write(MetadataEntry.newBuilder().setJoinToken(JoinTokenTransition.newBuilder()
+                        .setTokenHash(matches.get(0).hash().toByteString())
+                        .setRevoked(TokenRevoked.newBuilder().setReason(request.getReason()))).build(), out);
+            }
+        });
+    }
+
+    @Override
+    public void changeGhost(GhostChange request, StreamObserver<WriteReply> out) {
+        write(MetadataEntry.newBuilder().setGhost(request).build(), out);
+    }
+
+    @Override
+    public void changeEdgeCache(EdgeCacheChange request, StreamObserver<WriteReply> out) {
+        write(MetadataEntry.newBuilder().setEdgeCache(request).build(), out);
+    }
+
+    @Override
+    public void advertiseCapabilities(CapabilityAdvertisement request, StreamObserver<WriteReply> out) {
+        write(MetadataEntry.newBuilder().setCapabilityAdvertisement(request).build(), out);
+    }
+
+    @Override
+    public void controlScheduler(SchedulerControl request, StreamObserver<WriteReply> out) {
+        write(MetadataEntry.newBuilder().setSchedulerControl(request).build(), out);
+    }
+
+    @Override
+    public void applyCatalogDdl(CatalogDdl request, StreamObserver<WriteReply> out) {
+        write(MetadataEntry.newBuilder().setCatalogDdl(request).build(), out);
+    }
+
+    @Override
+    public void applyBatch(Batch request, StreamObserver<WriteReply> out) {
+        for (int i = 0; i < request.getEntriesCount(); i++) {
+            Optional<String> refused = notThroughTheApi(request.getEntries(i));
+            if (refused.isPresent()) {
+                out.onError(ApiErrors.invalid("batch entry " + i + ": " + refused.get()));
+                return;
+            }
+        }
+        write(MetadataEntry.newBuilder().setBatch(request).build(), out);
+    }
+
+    /** Entries the API does not take as they are: each has its own call that adds what it needs. */
+    private static Optional<String> notThroughTheApi(MetadataEntry entry) {
+        if (entry.hasTopology() && entry.getTopology().hasBootstrap()) {
+            return Optional.of("the cluster is bootstrapped by its first leader, not through the API");
+        }
+        if (entry.hasTopology() && entry.getTopology().hasJoin()) {
+            return Optional.of("nodes join with a token: use Join");
+        }
+        if (entry.hasJoinToken() && (entry.getJoinToken().hasIssued() || entry.getJoinToken().hasConsumed())) {
+            return Optional.of("tokens are issued with IssueToken and consumed with Join");
+        }
+        return Optional.empty();
+    }
+
+    private void write(MetadataEntry entry, StreamObserver<WriteReply> out) {
+        submit(entry, out, ApiErrors::rejected);
+    }
+
+    private void submit(MetadataEntry entry, StreamObserver<WriteReply> out,
+            Function<Rejection, StatusRuntimeException> onRejection) {
+        Optional<Rejection> invalid = EntryValidator.validate(entry);
+        if (invalid.isPresent()) {
+            out.onError(onRejection.apply(invalid.get()));
+            return;
+        }
+        node.gateway().submit(entry).whenComplete((outcome, error) -> {
+            if (error != null) {
+                if (error instanceof WriteFailure failure && failure.rejection().isPresent()) {
+                    out.onError(onRejection.apply(failure.rejection().get()));
+                } else {
+                    out.onError(asStatus(error));
+                }
+            } else if (outcome.hasRejection()) {
+                out.onError(onRejection.apply(rejection(outcome)));
+            } else {
+                out.onNext(WriteReply.newBuilder().setIndex(outcome.getIndex()).setTerm(outcome.getTerm())
+                        .addAllChanges(outcome.getApplied().getChangesList()).build());
+                out.onCompleted();
+            }
+        });
+    }
+
+    private static Rejection rejection(EntryOutcome outcome) {
+        return Outcomes.fromProto(outcome.getRejection());
+    }
+
+    private StatusRuntimeException asStatus(Throwable error) {
+        if (error instanceof WriteFailure failure) {
+            return ApiErrors.failed(failure);
+        }
+        LOG.warn("{}: A write failed unexpectedly.", node.nodeId(), error);
+        return ApiErrors.unavailable(Status.Code.UNAVAILABLE, true, "the write failed: " + error);
+    }
+
+    // ---- Reads. ----
+
+    private <T> void read(boolean stale, StreamObserver<T> out, Function<MetadataImage, T> view) {
+        CompletableFuture<Void> barrier = stale ? CompletableFuture.completedFuture(null) : node.gateway().readBarrier();
+        barrier.whenComplete((ignored, error) -> {
+            if (error != null) {
+                out.onError(ApiErrors.readUnavailable(error));
+                return;
+            }
+            T reply;
+            try {
+                reply = view.apply(node.stateMachine().image());
+            } catch (StatusRuntimeException e) {
+                out.onError(e);
+                return;
+            }
+            out.onNext(reply);
+            out.onCompleted();
+        });
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusReply> out) {
+        MemberStatus self = node.localStatus();
+        StatusReply.Builder reply = StatusReply.newBuilder()
+                .setId(self.getId())
+                .setRole(self.getRole())
+                .setLeaderId(self.getLeaderId())
+                .setTerm(self.getTerm())
+                .setCommitIndex(self.getCommitIndex())
+                .setAppliedIndex(self.getAppliedIndex())
+                .setStateDigest(self.getStateDigest());
+        List<MemberStatus> members = new java.util.ArrayList<>(node.otherMembers(STATUS_DEADLINE));
+        members.add(self);
+        members.sort(java.util.Comparator.comparing(MemberStatus::getId));
+        reply.addAllMembers(members);
+        out.onNext(reply.build());
+        out.onCompleted();
+    }
+
+    @Override
+    public void localStatus(LocalStatusRequest request, StreamObserver<MemberStatus> out) {
+        out.onNext(node.localStatus());
+        out.onCompleted();
+    }
+
+    @Override
+    public void getTopology(ReadOptions request, StreamObserver<TopologyReply> out) {
+        read(request.getStale(), out, Views::topology);
+    }
+
+    @Override
+    public void getRouting(ReadOptions request, StreamObserver<RoutingReply> out) {
+        read(request.getStale(), out, Views::routing);
+    }
+
+    @Override
+    public void listShards(ListShardsRequest request, StreamObserver<ListShardsReply> out) {
+        read(request.getStale(), out, image -> Views.shards(image, request));
+    }
+
+    @Override
+    public void locateKey(LocateKeyRequest request, StreamObserver<LocateKeyReply> out) {
+        read(request.getStale(), out, image -> Views.locate(image, request.getKey()));
+    }
+
+    @Override
+    public void listMigrations(ListMigrationsRequest request, StreamObserver<ListMigrationsReply> out) {
+        read(request.getStale(), out, image -> Views.migrations(image, request.getInFlightOnly()));
+    }
+
+    @Override
+    public void getMigration(GetMigrationRequest request, StreamObserver<MigrationRecord> out) {
+        read(request.getStale(), out, image -> Views.migration(image, request.getMigrationId()));
+    }
+
+    @Override
+    public void listTokens(ReadOptions request, StreamObserver<ListTokensReply> out) {
+        read(request.getStale(), out, Views::tokens);
+    }
+
+    @Override
+    public void listGhosts(ListGhostsRequest request, StreamObserver<ListGhostsReply> out) {
+        read(request.getStale(), out, image -> Views.ghosts(image, request));
+    }
+
+    @Override
+    public void resolveGhost(ResolveGhostRequest request, StreamObserver<ResolveGhostReply> out) {
+        read(request.getStale(), out, image -> Views.resolve(image, request.getEntityId(), request.getSourceShard()));
+    }
+
+    @Override
+    public void listEdgeCaches(ListEdgeCachesRequest request, StreamObserver<ListEdgeCachesReply> out) {
+        read(request.getStale(), out, image -> Views.edgeCaches(image, request.getGeo()));
+    }
+
+    @Override
+    public void getEdgeCacheStats(GetEdgeCacheStatsRequest request, StreamObserver<EdgeCacheNodeRecord> out) {
+        read(request.getStale(), out, image -> Views.edgeCacheStats(image, request.getNodeId()));
+    }
+
+    @Override
+    public void getCapabilities(ReadOptions request, StreamObserver<CapabilitiesReply> out) {
+        read(request.getStale(), out, Views::capabilities);
+    }
+
+    @Override
+    public void getSchedulerConfig(ReadOptions request, StreamObserver<SchedulerConfigRecord> out) {
+        read(request.getStale(), out, image -> image.scheduler().toProto());
+    }
+
+    @Override
+    public void getCatalog(GetCatalogRequest request, StreamObserver<GetCatalogReply> out) {
+        read(request.getStale(), out, image -> Views.catalog(image, request));
+    }
+
+    // ---- Watch. ----
+
+    @Override
+    public void watch(WatchRequest request, StreamObserver<WatchEvent> out) {
+        ServerCallStreamObserver<WatchEvent> stream = (ServerCallStreamObserver<WatchEvent>) out;
+        Object ready = new Object();
+        stream.setOnReadyHandler(() -> {
+            synchronized (ready) {
+                ready.notifyAll();
+            }
+        });
+        stream.setOnCancelHandler(() -> {
+            synchronized (ready) {
+                ready.notifyAll();
+            }
+        });
+        watchExecutor.execute(() -> stream(request.getFromIndex(), stream, ready));
+    }
+
+    private void stream(long fromIndex, ServerCallStreamObserver<WatchEvent> stream, Object ready) {
+        ChangeFeed feed = node.stateMachine().feed();
+        long next = fromIndex;
+        try {
+            while (!stream.isCancelled()) {
+                if (node.isClosing()) {
+                    stream.onError(Status.UNAVAILABLE.withDescription("node " + node.nodeId()
+                            + " is shutting down; resume the watch on another node").asRuntimeException());
+                    return;
+                }
+                List<WatchEvent> events = feed.read(next, 256, 500);
+                for (WatchEvent event : events) {
+                    synchronized (ready) {
+                        while (!stream.isReady() && !stream.isCancelled() && !node.isClosing()) {
+                            ready.wait(500);
+                        }
+                    }
+                    if (stream.isCancelled()) {
+                        return;
+                    }
+                    stream.onNext(event);
+                    next = event.getIndex() + 1;
+                }
+            }
+        } catch (ChangeFeed.CompactedException e) {
+            stream.onError(Status.OUT_OF_RANGE.withDescription(e.getMessage()).asRuntimeException());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stream.onError(Status.UNAVAILABLE.withDescription("node " + node.nodeId() + " is shutting down")
+                    .asRuntimeException());
+        } catch (RuntimeException e) {
+            LOG.debug("{}: A watch stream ended: {}", node.nodeId(), e.toString());
+        }
+    }
+}

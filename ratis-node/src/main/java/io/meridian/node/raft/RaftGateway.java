@@ -1,0 +1,220 @@
+package io.meridian.node.raft;
+
+import io.meridian.core.Rejection;
+import io.meridian.node.RaftTuning;
+import io.meridian.node.statemachine.EntryRefusedException;
+import io.meridian.proto.EntryOutcome;
+import io.meridian.proto.MetadataEntry;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's way into the metadata group: submits entries (to whichever member leads; Ratis
+ * finds it and retries across elections, its retry cache making a retry apply once) and confirms
+ * linearizable reads with a read index. When the membership changes, a new Ratis client is built
+ * for the new members; the old one is closed once its requests had time to finish.
+ *
+ * <p>Thread-safe.
+ */
+public final class RaftGateway implements Closeable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftGateway.class);
+    private static final Duration RETRY_SLEEP = Duration.ofMillis(100);
+
+    private final String prefix;
+    private final RaftGroupId groupId;
+    private final RaftPeerId self;
+    private final RaftTuning tuning;
+    private final ScheduledExecutorService scheduler;
+    private final RaftProperties properties = new RaftProperties();
+    private volatile List<RaftPeer> peers;
+    private volatile RaftClient client;
+    private volatile boolean closed;
+
+    public RaftGateway(String prefix, RaftGroupId groupId, RaftPeerId self, Collection<RaftPeer> peers,
+            RaftTuning tuning, ScheduledExecutorService scheduler) {
+        this.prefix = prefix;
+        this.groupId = groupId;
+        this.self = self;
+        this.tuning = tuning;
+        this.scheduler = scheduler;
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+                TimeDuration.valueOf(tuning.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        this.peers = sorted(peers);
+        this.client = newClient(this.peers);
+    }
+
+    private static List<RaftPeer> sorted(Collection<RaftPeer> peers) {
+        List<RaftPeer> out = new ArrayList<>(peers);
+        out.sort(Comparator.comparing(peer -> peer.getId().toString()));
+        return out;
+    }
+
+    private RaftClient newClient(List<RaftPeer> members) {
+        int attempts = (int) Math.max(3, tuning.writeTimeout().toMillis() / RETRY_SLEEP.toMillis());
+        return RaftClient.newBuilder()
+                .setRaftGroup(RaftGroup.valueOf(groupId, members))
+                .setProperties(properties)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
+                        TimeDuration.valueOf(RETRY_SLEEP.toMillis(), TimeUnit.MILLISECONDS)))
+                .build();
+    }
+
+    /** The members this gateway sends to. */
+    public List<RaftPeer> peers() {
+        return peers;
+    }
+
+    /** Rebuilds the Ratis client when the members changed. */
+    public synchronized void updatePeers(Collection<RaftPeer> members) {
+        List<RaftPeer> next = sorted(members);
+        if (closed || next.equals(peers) || next.isEmpty()) {
+            return;
+        }
+        RaftClient old = client;
+        peers = next;
+        client = newClient(next);
+        LOG.info("{}: Metadata group members are now {}.", prefix, next);
+        scheduler.schedule(() -> closeQuietly(old), tuning.writeTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Submits an entry; completes with the outcome the state machine gave it (applied or rejected
+     * at apply), or exceptionally with a {@link WriteFailure}.
+     */
+    public CompletableFuture<EntryOutcome> submit(MetadataEntry entry) {
+        CompletableFuture<EntryOutcome> result = new CompletableFuture<>();
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            reply = client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray())));
+        } catch (RuntimeException e) {
+            result.completeExceptionally(WriteFailure.notTaken("the Raft client is closed: " + e.getMessage(), e));
+            return result;
+        }
+        reply.orTimeout(tuning.writeTimeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, error) -> {
+            if (error != null) {
+                result.completeExceptionally(failure(error));
+            } else if (!r.isSuccess()) {
+                result.completeExceptionally(failure(r.getException()));
+            } else {
+                try {
+                    result.complete(EntryOutcome.parseFrom(r.getMessage().getContent().toByteArray()));
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    result.completeExceptionally(WriteFailure.outcomeUnknown(
+                            "the reply of the metadata group does not parse: " + e.getMessage(), e));
+                }
+            }
+        });
+        return result;
+    }
+
+    /** Submits and waits; for leader-side services that run on their own thread. */
+    public EntryOutcome submitAndWait(MetadataEntry entry) throws WriteFailure, InterruptedException {
+        try {
+            return submit(entry).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WriteFailure failure) {
+                throw failure;
+            }
+            throw WriteFailure.outcomeUnknown(String.valueOf(e.getCause()), e.getCause());
+        }
+    }
+
+    private WriteFailure failure(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof WriteFailure failure) {
+            return failure;
+        }
+        if (cause instanceof StateMachineException sme) {
+            Optional<Rejection> rejection = refusal(sme);
+            if (rejection.isPresent()) {
+                return WriteFailure.refused(rejection.get());
+            }
+        }
+        if (cause instanceof ResourceUnavailableException) {
+            return WriteFailure.notTaken("the leader has too many writes pending: " + cause.getMessage(), cause);
+        }
+        if (cause instanceof TimeoutException) {
+            return WriteFailure.outcomeUnknown("no answer from the metadata group within "
+                    + tuning.writeTimeout().toMillis() + " ms; the entry may still be applied", cause);
+        }
+        return WriteFailure.outcomeUnknown("the metadata group did not answer (" + cause
+                + "); the entry may still be applied", cause);
+    }
+
+    private static Optional<Rejection> refusal(StateMachineException sme) {
+        for (Throwable t = sme; t != null; t = t.getCause()) {
+            if (t instanceof EntryRefusedException refused) {
+                return EntryRefusedException.parse(refused.getMessage());
+            }
+        }
+        return EntryRefusedException.parse(sme.getCause() == null ? null : sme.getCause().getMessage());
+    }
+
+    /**
+     * Completes once this node has applied everything committed before the call: after it, a read
+     * of this node's image is linearizable. Fails when the leader cannot be reached.
+     */
+    public CompletableFuture<Void> readBarrier() {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        client.async().sendReadOnlyUnordered(Message.EMPTY, self)
+                .orTimeout(tuning.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((reply, error) -> {
+                    if (error != null) {
+                        result.completeExceptionally(error);
+                    } else if (!reply.isSuccess()) {
+                        result.completeExceptionally(reply.getException());
+                    } else {
+                        result.complete(null);
+                    }
+                });
+        return result;
+    }
+
+    /** The Ratis client, for admin calls (snapshots, leadership transfer, configuration). */
+    public RaftClient client() {
+        return client;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        closeQuietly(client);
+    }
+
+    private void closeQuietly(RaftClient old) {
+        try {
+            old.close();
+        } catch (IOException e) {
+            LOG.debug("{}: Closing a Raft client failed: {}", prefix, e.toString());
+        }
+    }
+}
