@@ -53,6 +53,10 @@ import io.meridian.proto.SchedulerConfigRecord;
 import io.meridian.proto.SchedulerControl;
 import io.meridian.proto.StatusReply;
 import io.meridian.proto.StatusRequest;
+import io.meridian.proto.TakeSnapshotReply;
+import io.meridian.proto.TakeSnapshotRequest;
+import io.meridian.proto.TransferLeadershipReply;
+import io.meridian.proto.TransferLeadershipRequest;
 import io.meridian.proto.TopologyChange;
 import io.meridian.proto.TopologyReply;
 import io.meridian.proto.Unavailable;
@@ -209,6 +213,26 @@ public final class MeridianClient implements AutoCloseable {
 
     public WriteReply applyBatch(Batch batch) {
         return write(stub -> stub.applyBatch(batch));
+    }
+
+    // ---- Administration. ----
+
+    /** Makes the node at this endpoint write a snapshot now. */
+    public TakeSnapshotReply takeSnapshot(String endpoint) {
+        int index = endpoints.indexOf(endpoint);
+        if (index < 0) {
+            throw new IllegalArgumentException(endpoint + " is not one of this client's endpoints " + endpoints);
+        }
+        try {
+            return stub(index).takeSnapshot(TakeSnapshotRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            throw translate(e, false);
+        }
+    }
+
+    public TransferLeadershipReply transferLeadership(String to) {
+        return invoke(stub -> stub.transferLeadership(TransferLeadershipRequest.newBuilder().setTo(to).build()),
+                false);
     }
 
     // ---- Reads. ----

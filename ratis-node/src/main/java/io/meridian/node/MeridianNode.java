@@ -360,6 +360,37 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     }
 
     @Override
+    public long takeSnapshot() throws IOException {
+        var reply = gateway.client().getSnapshotManagementApi(selfId).create(true,
+                config.tuning().writeTimeout().toMillis());
+        if (!reply.isSuccess()) {
+            throw reply.getException() != null ? reply.getException()
+                    : new IOException("the Raft server refused to take a snapshot");
+        }
+        LOG.info("{}: Took a snapshot on demand at index {}.", prefix, reply.getLogIndex());
+        return reply.getLogIndex();
+    }
+
+    @Override
+    public String transferLeadership(String to) throws IOException {
+        RaftServer.Division division = division();
+        RaftPeerId target = RaftPeerId.valueOf(to);
+        boolean voter = division.getRaftConf().getCurrentPeers(RaftPeerRole.FOLLOWER).stream()
+                .anyMatch(peer -> peer.getId().equals(target));
+        if (!voter) {
+            throw new IllegalArgumentException(to + " is not a voter of the metadata group");
+        }
+        RaftPeerId previous = division.getInfo().getLeaderId();
+        var reply = gateway.client().admin().transferLeadership(target, config.tuning().writeTimeout().toMillis());
+        if (!reply.isSuccess()) {
+            throw reply.getException() != null ? reply.getException()
+                    : new IOException("the metadata group did not transfer leadership");
+        }
+        LOG.info("{}: Leadership of the metadata group moved from {} to {} on request.", prefix, previous, to);
+        return previous == null ? "" : previous.toString();
+    }
+
+    @Override
     public MemberStatus localStatus() {
         MetadataStateMachine.DigestedState state = stateMachine.digestedState();
         MemberStatus.Builder status = MemberStatus.newBuilder()

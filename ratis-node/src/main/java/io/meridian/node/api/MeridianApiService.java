@@ -59,6 +59,10 @@ import io.meridian.proto.RoutingChange;
 import io.meridian.proto.RoutingReply;
 import io.meridian.proto.SchedulerConfigRecord;
 import io.meridian.proto.SchedulerControl;
+import io.meridian.proto.TakeSnapshotReply;
+import io.meridian.proto.TakeSnapshotRequest;
+import io.meridian.proto.TransferLeadershipReply;
+import io.meridian.proto.TransferLeadershipRequest;
 import io.meridian.proto.StatusReply;
 import io.meridian.proto.StatusRequest;
 import io.meridian.proto.TokenConsumed;
@@ -69,6 +73,7 @@ import io.meridian.proto.TopologyReply;
 import io.meridian.proto.WatchEvent;
 import io.meridian.proto.WatchRequest;
 import io.meridian.proto.WriteReply;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -342,6 +347,41 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
         }
         LOG.warn("{}: A write failed unexpectedly.", node.nodeId(), error);
         return ApiErrors.unavailable(Status.Code.UNAVAILABLE, true, "the write failed: " + error);
+    }
+
+    // ---- Administration. ----
+
+    @Override
+    public void takeSnapshot(TakeSnapshotRequest request, StreamObserver<TakeSnapshotReply> out) {
+        try {
+            long index = node.takeSnapshot();
+            out.onNext(TakeSnapshotReply.newBuilder().setNodeId(node.nodeId()).setIndex(index).build());
+            out.onCompleted();
+        } catch (IOException | RuntimeException e) {
+            out.onError(Status.INTERNAL.withDescription("node " + node.nodeId() + " could not write a snapshot: "
+                    + e.getMessage()).asRuntimeException());
+        }
+    }
+
+    @Override
+    public void transferLeadership(TransferLeadershipRequest request, StreamObserver<TransferLeadershipReply> out) {
+        Optional<Rejection> bad = Validation.nodeId("new leader", request.getTo());
+        if (bad.isPresent()) {
+            out.onError(ApiErrors.rejected(bad.get()));
+            return;
+        }
+        try {
+            String previous = node.transferLeadership(request.getTo());
+            out.onNext(TransferLeadershipReply.newBuilder().setPreviousLeader(previous).setLeader(request.getTo())
+                    .build());
+            out.onCompleted();
+        } catch (IllegalArgumentException e) {
+            out.onError(ApiErrors.rejected(new Rejection(io.meridian.proto.RejectCode.REJECT_NOT_A_MEMBER,
+                    e.getMessage())));
+        } catch (IOException | RuntimeException e) {
+            out.onError(ApiErrors.unavailable(Status.Code.UNAVAILABLE, false, "leadership was not transferred to "
+                    + request.getTo() + ": " + e.getMessage()));
+        }
     }
 
     // ---- Reads. ----

@@ -21,6 +21,12 @@ public interface NodeRuntime {
     /** The status of every other member, each asked within the deadline (unreachable ones say so). */
     List<MemberStatus> otherMembers(Duration deadline);
 
+    /** Writes a snapshot of this node's state now; returns the index it covers. */
+    long takeSnapshot() throws java.io.IOException;
+
+    /** Hands leadership to another voter; returns the previous leader's id. */
+    String transferLeadership(String to) throws java.io.IOException;
+
     /** True once the node started shutting down. */
     boolean isClosing();
 }

@@ -54,11 +54,10 @@ public final class SnapshotFiles {
      */
     public static MetadataImage read(File file, MD5Hash expectedMd5, TermIndex named) throws IOException {
         if (expectedMd5 != null) {
-            try {
-                MD5FileUtil.verifySavedMD5(file, expectedMd5);
-            } catch (IOException e) {
-                throw new IOException("snapshot " + file + " is corrupt: its MD5 does not match " + file.getName()
-                        + ".md5 (" + e.getMessage() + ")", e);
+            MD5Hash actual = MD5FileUtil.computeMd5ForFile(file);
+            if (!actual.equals(expectedMd5)) {
+                throw new IOException("snapshot " + file + " is corrupt: its MD5 is " + actual + " but "
+                        + file.getName() + ".md5 records " + expectedMd5);
             }
         }
         MetadataImage image;
