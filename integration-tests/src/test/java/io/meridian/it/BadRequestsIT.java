@@ -165,6 +165,8 @@ class BadRequestsIT {
                 assertThatThrownBy(client::topology).isInstanceOfSatisfying(UnavailableException.class,
                         e -> assertThat(e.outcomeUnknown()).isFalse());
             }
+            cluster.restartAll();
+            cluster.awaitConverged();
         }
     }
 }
