@@ -2,53 +2,127 @@ package io.meridian.cli;
 
 import io.meridian.client.MeridianClient;
 import io.meridian.proto.MemberStatus;
+import io.meridian.proto.NodeInfo;
 import io.meridian.proto.StatusReply;
+import io.meridian.proto.TakeSnapshotReply;
+import io.meridian.proto.TopologyReply;
+import io.meridian.proto.TransferLeadershipReply;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Option;
 
-/** `meridian cluster ...`: the cluster as a whole. */
-@Command(name = "cluster", description = "The cluster as a whole.",
-        subcommands = {ClusterCommand.Status.class})
+/** `meridian cluster ...`: the metadata group as a whole. */
+@Command(name = "cluster", description = "The metadata group as a whole: status, members, leadership, snapshots.",
+        subcommands = {ClusterCommand.Status.class, ClusterCommand.Members.class, ClusterCommand.TransferLeader.class,
+                ClusterCommand.Snapshot.class})
 final class ClusterCommand {
+
+    private ClusterCommand() {
+    }
 
     /** `meridian cluster status`. */
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Every member: role, term, commit and applied index, state digest, addresses.",
+            description = "Every member as it reports itself: role, term, commit and applied index, state digest.",
             footer = {"", "Example:", "  meridian cluster status --endpoints 127.0.0.1:7101 -o json"})
-    static final class Status implements Callable<Integer> {
+    static final class Status extends ClientCommand {
+        @Override
+        void run(MeridianClient client, PrintWriter out) {
+            StatusReply status = client.status();
+            if (printedJson(out, status)) {
+                return;
+            }
+            out.println("leader " + (status.getLeaderId().isEmpty() ? "unknown" : status.getLeaderId()) + ", term "
+                    + status.getTerm() + ", asked " + status.getId());
+            Output.Table table = Output.table("NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "DIGEST", "API", "RAFT",
+                    "NOTE");
+            for (MemberStatus member : status.getMembersList()) {
+                table.row(member.getId(), member.getRole().toLowerCase(Locale.ROOT), member.getTerm(),
+                        member.getCommitIndex(),
+                        member.getAppliedIndex(), shortDigest(member.getStateDigest()), member.getApiAddress(),
+                        member.getRaftAddress(), member.getError());
+            }
+            table.print(out);
+        }
+    }
 
-        @Mixin
-        ClientOptions options;
+    static String shortDigest(String digest) {
+        return digest.length() > 12 ? digest.substring(0, 12) : digest;
+    }
 
-        @Spec
-        CommandSpec spec;
+    /** `meridian cluster members`. */
+    @Command(name = "members", mixinStandardHelpOptions = true,
+            description = "The members of the metadata group: voters and learners, their state and addresses.",
+            footer = {"", "Example:", "  meridian cluster members"})
+    static final class Members extends ClientCommand {
+        @Override
+        void run(MeridianClient client, PrintWriter out) {
+            TopologyReply topology = client.topology();
+            if (printedJson(out, topology)) {
+                return;
+            }
+            Map<String, String> roles = new TreeMap<>();
+            for (MemberStatus member : client.status().getMembersList()) {
+                roles.put(member.getId(), member.getRole().toLowerCase(Locale.ROOT));
+            }
+            out.println("voters: min " + topology.getMinVoters() + ", target " + topology.getTargetVoters()
+                    + ", auto-promote " + (topology.getAutoPromote() ? "on" : "off"));
+            Output.Table table = Output.table("NODE", "VOTE", "STATE", "RAFT ROLE", "RAFT", "API");
+            for (NodeInfo info : topology.getNodesList()) {
+                table.row(info.getNode().getNodeId(), Output.name(info.getNode().getRole(), "RAFT_ROLE_"),
+                        Output.name(info.getNode().getState(), "NODE_STATE_"),
+                        roles.getOrDefault(info.getNode().getNodeId(), "-"), info.getNode().getRaftAddress(),
+                        info.getNode().getApiAddress());
+            }
+            table.print(out);
+        }
+    }
+
+    /** `meridian cluster transfer-leader --to ID`. */
+    @Command(name = "transfer-leader", mixinStandardHelpOptions = true,
+            description = "Hand the metadata group's leadership to another voter.",
+            footer = {"", "Example:", "  meridian cluster transfer-leader --to n2"})
+    static final class TransferLeader extends ClientCommand {
+        @Option(names = "--to", required = true, paramLabel = "ID", description = "The voter to lead.")
+        String to;
 
         @Override
-        public Integer call() {
-            PrintWriter out = spec.commandLine().getOut();
-            try (MeridianClient client = options.client()) {
-                StatusReply status = client.status();
-                if (options.output == Output.Format.JSON) {
-                    Output.json(out, status);
-                    return ExitCode.OK;
-                }
-                out.println("leader " + (status.getLeaderId().isEmpty() ? "unknown" : status.getLeaderId())
-                        + ", term " + status.getTerm() + ", asked " + status.getId());
-                Output.Table table = Output.table("NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "DIGEST", "API",
-                        "RAFT", "NOTE");
-                for (MemberStatus member : status.getMembersList()) {
-                    String digest = member.getStateDigest().length() > 12 ? member.getStateDigest().substring(0, 12)
-                            : member.getStateDigest();
-                    table.row(member.getId(), member.getRole(), member.getTerm(), member.getCommitIndex(),
-                            member.getAppliedIndex(), digest, member.getApiAddress(), member.getRaftAddress(),
-                            member.getError());
-                }
-                table.print(out);
-                return ExitCode.OK;
+        void run(MeridianClient client, PrintWriter out) {
+            TransferLeadershipReply reply = client.transferLeadership(to);
+            if (!printedJson(out, reply)) {
+                out.println("leader " + (reply.getPreviousLeader().isEmpty() ? "unknown" : reply.getPreviousLeader())
+                        + " -> " + reply.getLeader());
+            }
+        }
+    }
+
+    /** `meridian cluster snapshot [--node ID]`. */
+    @Command(name = "snapshot", mixinStandardHelpOptions = true,
+            description = "Make a node write a snapshot of its state now (the first endpoint's node by default).",
+            footer = {"", "Example:", "  meridian cluster snapshot --node n1"})
+    static final class Snapshot extends ClientCommand {
+        @Option(names = "--node", paramLabel = "ID", description = "The node to snapshot.")
+        String node;
+
+        @Override
+        void run(MeridianClient client, PrintWriter out) {
+            String endpoint = client.endpoints().get(0);
+            if (node != null) {
+                endpoint = client.topology().getNodesList().stream()
+                        .filter(info -> info.getNode().getNodeId().equals(node))
+                        .map(info -> info.getNode().getApiAddress()).filter(api -> !api.isEmpty()).findFirst()
+                        .orElseThrow(() -> new CliException(ExitCode.REFUSED, "refused (NOT_FOUND): node " + node
+                                + " is not a member with a known api address"));
+            }
+            TakeSnapshotReply reply;
+            try (MeridianClient direct = MeridianClient.builder().endpoints(endpoint).timeout(options.timeout)
+                    .build()) {
+                reply = direct.takeSnapshot(endpoint);
+            }
+            if (!printedJson(out, reply)) {
+                out.println("node " + reply.getNodeId() + " wrote a snapshot at index " + reply.getIndex());
             }
         }
     }

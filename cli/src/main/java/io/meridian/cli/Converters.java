@@ -54,6 +54,54 @@ final class Converters {
         }
     }
 
+    /** A shard, group or migration id, or a positive count: a whole number from 1. */
+    static final class IdConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                long id = Long.parseLong(value.trim());
+                if (id >= 1) {
+                    return id;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("'" + value + "' is not a whole number from 1");
+        }
+    }
+
+    /** A count: a whole number from 0 that fits in 32 bits. */
+    static final class CountConverter implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            try {
+                int count = Integer.parseInt(value.trim());
+                if (count >= 0) {
+                    return count;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("'" + value + "' is not a whole number from 0");
+        }
+    }
+
+    /** A 64-bit quantity: a whole number from 0. */
+    static final class NaturalConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                long number = Long.parseLong(value.trim());
+                if (number >= 0) {
+                    return number;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("'" + value + "' is not a whole number from 0");
+        }
+    }
+
     static String lower(Enum<?> value) {
         return value.name().toLowerCase(Locale.ROOT);
     }

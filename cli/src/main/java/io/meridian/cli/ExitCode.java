@@ -9,7 +9,10 @@ public final class ExitCode {
     public static final int REFUSED = 1;
     /** The command line is wrong; picocli's message and the usage follow. */
     public static final int USAGE = 2;
-    /** No endpoint answered, no quorum, or the deadline passed; the message says whether a write's outcome is unknown. */
+    /**
+     * No endpoint answered, no quorum, or the deadline passed; the message says whether a write's
+     * outcome is unknown.
+     */
     public static final int UNAVAILABLE = 3;
 
     private ExitCode() {

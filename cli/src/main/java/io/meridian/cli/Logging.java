@@ -11,6 +11,7 @@ import ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy;
 import ch.qos.logback.core.util.FileSize;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Where logs go. A node logs to {@code <data-dir>/logs/meridian.log} (rolled at 50 MiB, five kept)
@@ -20,13 +21,26 @@ final class Logging {
 
     private static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{30} - %msg%n";
 
+    /**
+     * Set to "external" when something else owns logging, as the tests that run commands inside
+     * their own JVM do: the commands then leave the logging configuration alone.
+     */
+    static final String EXTERNAL_PROPERTY = "meridian.logging";
+
     private Logging() {
+    }
+
+    private static boolean external() {
+        return "external".equals(System.getProperty(EXTERNAL_PROPERTY));
     }
 
     /** A node's logs: to its file, with Ratis, gRPC and Netty only from WARN. */
     static Path forNode(Path dataDir) {
-        LoggerContext context = reset();
         Path file = dataDir.resolve("logs").resolve("meridian.log");
+        if (external()) {
+            return file;
+        }
+        LoggerContext context = reset();
         RollingFileAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender = new RollingFileAppender<>();
         appender.setContext(context);
         appender.setName("file");
@@ -52,11 +66,17 @@ final class Logging {
         context.getLogger("org.apache.ratis").setLevel(Level.WARN);
         context.getLogger("io.grpc").setLevel(Level.WARN);
         context.getLogger("io.netty").setLevel(Level.WARN);
+        // Ratis' client logs every attempt that reached a non-leader as an ERROR, and then retries
+        // at the leader it was pointed to: routine during elections, alarming in a log.
+        context.getLogger("org.apache.ratis.client.impl.OrderedAsync").setLevel(Level.OFF);
         return file;
     }
 
     /** A client command: silent, or warnings to stderr with --verbose. */
     static void forClient(boolean verbose) {
+        if (external()) {
+            return;
+        }
         LoggerContext context = reset();
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         if (!verbose) {
@@ -73,6 +93,10 @@ final class Logging {
     }
 
     private static LoggerContext reset() {
+        if (!SLF4JBridgeHandler.isInstalled()) {
+            SLF4JBridgeHandler.removeHandlersForRootLogger();
+            SLF4JBridgeHandler.install();
+        }
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();
         return context;

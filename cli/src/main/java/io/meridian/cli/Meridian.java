@@ -21,11 +21,19 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = Meridian.Version.class,
         description = "Run and administer a Meridian cluster: the Raft-replicated metadata and placement service.",
-        subcommands = {NodeCommand.class, ClusterCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LocalClusterCommand.class, NodeCommand.class, ClusterCommand.class, TokenCommand.class,
+                ShardsCommand.class, RoutingCommand.class, MigrationsCommand.class, GhostsCommand.class,
+                EdgeCacheCommand.class, CapabilitiesCommand.class, SchedulerCommand.class, CatalogCommand.class,
+                WatchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
-                "  meridian node start --id n1 --data-dir /var/lib/meridian --raft-address 10.0.0.1:7001 \\",
-                "      --api-address 10.0.0.1:7101 --peers n1=10.0.0.1:7001,n2=10.0.0.2:7001,n3=10.0.0.3:7001",
-                "  meridian cluster status --endpoints 10.0.0.1:7101"})
+                "  meridian local-cluster                      # three nodes on this machine",
+                "  meridian cluster status",
+                "  meridian node start --id n1 --data-dir /var/lib/meridian \\",
+                "      --raft-address 10.0.0.1:7001 --api-address 10.0.0.1:7101 \\",
+                "      --peers n1=10.0.0.1:7001,n2=10.0.0.2:7001,n3=10.0.0.3:7001",
+                "  meridian shards list --endpoints 10.0.0.1:7101,10.0.0.2:7101 -o json",
+                "",
+                "Exit codes: 0 done; 1 the cluster refused; 2 usage error; 3 unavailable or timed out."})
 public final class Meridian implements Runnable {
 
     @Spec
@@ -53,6 +61,8 @@ public final class Meridian implements Runnable {
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setUsageHelpWidth(100);
+        commandLine.setUsageHelpAutoWidth(true);
         commandLine.setExecutionExceptionHandler((exception, line, parseResult) -> report(exception, line));
         commandLine.setParameterExceptionHandler((exception, args) -> {
             CommandLine failed = exception.getCommandLine();
@@ -68,9 +78,7 @@ public final class Meridian implements Runnable {
         boolean verbose = line.getParseResult() != null && line.getParseResult().hasMatchedOption("--verbose");
         int code;
         if (exception instanceof RejectedException rejected) {
-            String what = rejected.code().map(c -> c.name().substring("REJECT_".length())).orElse(
-                    rejected.status().name());
-            err.println("error: refused (" + what + "): " + rejected.getMessage());
+            err.println("error: refused (" + refusalCode(rejected) + "): " + rejected.getMessage());
             code = ExitCode.REFUSED;
         } else if (exception instanceof UnavailableException unavailable) {
             err.println("error: " + (unavailable.outcomeUnknown() ? "outcome unknown" : "unavailable") + ": "
@@ -89,6 +97,12 @@ public final class Meridian implements Runnable {
         }
         err.flush();
         return code;
+    }
+
+    /** The rejection code without its prefix (MIN_VOTERS), or the gRPC status when there is none. */
+    static String refusalCode(RejectedException rejected) {
+        return rejected.code().map(code -> code.name().substring("REJECT_".length()))
+                .orElse(rejected.status().name());
     }
 
     /** The version of this build. */

@@ -1,10 +1,27 @@
 package io.meridian.cli;
 
+import io.meridian.client.MeridianClient;
+import io.meridian.client.RejectedException;
 import io.meridian.node.HostPort;
 import io.meridian.node.MeridianNode;
 import io.meridian.node.NodeConfig;
 import io.meridian.node.NodeIdentity;
 import io.meridian.node.RaftTuning;
+import io.meridian.proto.Batch;
+import io.meridian.proto.FinishDecommission;
+import io.meridian.proto.Label;
+import io.meridian.proto.LeaveCluster;
+import io.meridian.proto.MemberStatus;
+import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.NodeInfo;
+import io.meridian.proto.NodeRecord;
+import io.meridian.proto.NodeStateProto;
+import io.meridian.proto.PromoteNode;
+import io.meridian.proto.RejectCode;
+import io.meridian.proto.StartDecommission;
+import io.meridian.proto.StatusReply;
+import io.meridian.proto.TopologyChange;
+import io.meridian.proto.TopologyReply;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -18,11 +35,134 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** `meridian node ...`: one node. */
-@Command(name = "node", description = "Run a node.", subcommands = {NodeCommand.Start.class})
+@Command(name = "node", description = "Run a node; list, promote, decommission and remove nodes.",
+        subcommands = {NodeCommand.Start.class, NodeCommand.ListNodes.class, NodeCommand.Promote.class,
+                NodeCommand.Decommission.class, NodeCommand.Leave.class})
 final class NodeCommand {
+
+    private NodeCommand() {
+    }
+
+    /** `meridian node list`. */
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Every node: state, role, zone, lag behind the leader, and for a draining node what "
+                    + "keeps it from finishing.",
+            footer = {"", "Example:", "  meridian node list -o json"})
+    static final class ListNodes extends ClientCommand {
+        @Override
+        void run(MeridianClient client, PrintWriter out) {
+            TopologyReply topology = client.topology();
+            if (printedJson(out, topology)) {
+                return;
+            }
+            StatusReply status = client.status();
+            long leaderCommit = status.getMembersList().stream()
+                    .filter(m -> m.getId().equals(status.getLeaderId())).mapToLong(MemberStatus::getCommitIndex)
+                    .findFirst().orElse(status.getCommitIndex());
+            Map<String, MemberStatus> members = new TreeMap<>();
+            status.getMembersList().forEach(m -> members.put(m.getId(), m));
+            Output.Table table = Output.table("NODE", "STATE", "ROLE", "ZONE", "LAG", "VERSION", "API", "BLOCKED BY");
+            for (NodeInfo info : topology.getNodesList()) {
+                NodeRecord node = info.getNode();
+                MemberStatus member = members.get(node.getNodeId());
+                String lag = member == null || !member.getError().isEmpty() ? "?"
+                        : Long.toString(Math.max(0, leaderCommit - member.getAppliedIndex()));
+                String zone = node.getLabelsList().stream().filter(l -> l.getKey().equals("zone"))
+                        .map(Label::getValue).findFirst().orElse("-");
+                table.row(node.getNodeId(), Output.name(node.getState(), "NODE_STATE_"),
+                        Output.name(node.getRole(), "RAFT_ROLE_"), zone, lag,
+                        node.getSoftwareVersion().isEmpty() ? "-" : node.getSoftwareVersion(),
+                        node.getApiAddress().isEmpty() ? "-" : node.getApiAddress(),
+                        info.getBlockedBy().isEmpty() ? "" : info.getBlockedBy());
+            }
+            table.print(out);
+        }
+    }
+
+    /** `meridian node promote ID`. */
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = "Make an ACTIVE learner a voter of the metadata group.",
+            footer = {"", "Example:", "  meridian node promote n4"})
+    static final class Promote extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "The node to promote.")
+        String id;
+
+        @Override
+        void run(MeridianClient client, PrintWriter out) {
+            printWrite(out, client.changeTopology(TopologyChange.newBuilder()
+                    .setPromote(PromoteNode.newBuilder().setNodeId(id)).build()));
+        }
+    }
+
+    /** `meridian node decommission ID [--force]`. */
+    @Command(name = "decommission", mixinStandardHelpOptions = true,
+            description = {"Start moving everything off a node (it becomes DRAINING); a node that holds nothing "
+                    + "is decommissioned at once.",
+                    "--force finishes at once whatever it holds, and may leave fewer voters than the minimum."},
+            footer = {"", "Examples:", "  meridian node decommission n4", "  meridian node decommission n4 --force"})
+    static final class Decommission extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "The node to decommission.")
+        String id;
+
+        @Option(names = "--force", description = "Finish now, even below the voter minimum or with work left.")
+        boolean force;
+
+        /**
+         * One atomic write: the start (unless the node drains already) and the finish. When the node
+         * still holds work and there is no --force, only the start: the node drains.
+         */
+        @Override
+        void run(MeridianClient client, PrintWriter out) {
+            NodeInfo node = client.topology().getNodesList().stream()
+                    .filter(info -> info.getNode().getNodeId().equals(id)).findFirst()
+                    .orElseThrow(() -> new CliException(ExitCode.REFUSED, "refused (NOT_FOUND): node " + id
+                            + " does not exist"));
+            boolean draining = node.getNode().getState() == NodeStateProto.NODE_STATE_DRAINING;
+            MetadataEntry start = MetadataEntry.newBuilder().setTopology(TopologyChange.newBuilder()
+                    .setStartDecommission(StartDecommission.newBuilder().setNodeId(id).setForce(force))).build();
+            MetadataEntry finish = MetadataEntry.newBuilder().setTopology(TopologyChange.newBuilder()
+                    .setFinishDecommission(FinishDecommission.newBuilder().setNodeId(id).setForce(force))).build();
+            Batch.Builder both = Batch.newBuilder();
+            if (!draining) {
+                both.addEntries(start);
+            }
+            both.addEntries(finish);
+            try {
+                printWrite(out, client.applyBatch(both.build()));
+            } catch (RejectedException e) {
+                boolean stillHoldsWork = e.code().filter(RejectCode.REJECT_NODE_NOT_DRAINED::equals).isPresent();
+                if (!stillHoldsWork || force) {
+                    // The batch is this command's own doing: report the refusal without its position.
+                    String message = e.getMessage().replaceFirst("^batch entry \\d+ of \\d+: ", "");
+                    throw new CliException(ExitCode.REFUSED, "refused (" + Meridian.refusalCode(e) + "): " + message);
+                }
+                if (draining) {
+                    throw new CliException(ExitCode.REFUSED, "refused (NODE_NOT_DRAINED): " + id + " is draining; "
+                            + "blocked by: " + node.getBlockedBy() + " (--force finishes it anyway)");
+                }
+                printWrite(out, client.changeTopology(start.getTopology()));
+            }
+        }
+    }
+
+    /** `meridian node leave ID`. */
+    @Command(name = "leave", mixinStandardHelpOptions = true,
+            description = "Remove a DECOMMISSIONED node from topology.",
+            footer = {"", "Example:", "  meridian node leave n4"})
+    static final class Leave extends ClientCommand {
+        @Parameters(paramLabel = "ID", description = "The node to remove.")
+        String id;
+
+        @Override
+        void run(MeridianClient client, PrintWriter out) {
+            printWrite(out, client.changeTopology(TopologyChange.newBuilder()
+                    .setLeave(LeaveCluster.newBuilder().setNodeId(id)).build()));
+        }
+    }
 
     /** `meridian node start`: runs a node in the foreground until interrupted. */
     @Command(name = "start", mixinStandardHelpOptions = true,
@@ -37,10 +177,12 @@ final class NodeCommand {
                     "  meridian node start --data-dir /var/lib/meridian        # restart"})
     static final class Start implements Callable<Integer> {
 
-        @Option(names = "--id", description = "The node's id (its Raft peer id): letters, digits, '.', '_', '-'.")
+        @Option(names = "--id", paramLabel = "ID",
+                description = "The node's id (its Raft peer id): letters, digits, '.', '_', '-'.")
         String id;
 
-        @Option(names = "--data-dir", required = true, description = "Where the node keeps its data and logs.")
+        @Option(names = "--data-dir", paramLabel = "DIR", required = true,
+                description = "Where the node keeps its data and logs.")
         Path dataDir;
 
         @Option(names = "--raft-address", paramLabel = "HOST:PORT",
@@ -60,7 +202,7 @@ final class NodeCommand {
                 description = "Labels of the node, such as zone=a,geo=eu.")
         Map<String, String> labels;
 
-        @Option(names = "--cluster-name", defaultValue = NodeConfig.DEFAULT_CLUSTER_NAME,
+        @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = NodeConfig.DEFAULT_CLUSTER_NAME,
                 description = "Names the metadata group; every node of a cluster uses the same (default: "
                         + "${DEFAULT-VALUE}).")
         String clusterName;

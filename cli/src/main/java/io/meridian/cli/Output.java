@@ -1,11 +1,20 @@
 package io.meridian.cli;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
+import com.google.protobuf.ProtocolMessageEnum;
 import com.google.protobuf.util.JsonFormat;
+import io.meridian.core.routing.Key;
+import io.meridian.proto.Label;
+import io.meridian.proto.ShardRecord;
 import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Printing replies: aligned tables for people, protobuf's JSON mapping for scripts. */
 final class Output {
@@ -29,6 +38,41 @@ final class Output {
             throw new IllegalStateException("a reply did not print as JSON", e);
         }
         out.flush();
+    }
+
+    /** A logical time (ms since the epoch) as UTC, to the second; "-" for none. */
+    static String time(long epochMs) {
+        if (epochMs <= 0) {
+            return "-";
+        }
+        return DateTimeFormatter.ISO_INSTANT.format(
+                Instant.ofEpochMilli(epochMs).truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** A key for people: quoted text when printable, else hex. */
+    static String key(ByteString key) {
+        return Key.of(key).toString();
+    }
+
+    /** A shard's range, [start, end). */
+    static String range(ShardRecord shard) {
+        return "[" + key(shard.getStartKey()) + ", " + (shard.getEndKey().isEmpty() ? "end" : key(shard.getEndKey()))
+                + ")";
+    }
+
+    /** Labels as k=v,k=v. */
+    static String labels(List<Label> labels) {
+        StringBuilder out = new StringBuilder();
+        for (Label label : labels) {
+            out.append(out.length() == 0 ? "" : ",").append(label.getKey()).append('=').append(label.getValue());
+        }
+        return out.toString();
+    }
+
+    /** An enum constant of the protocol without its prefix, in lower case: NODE_STATE_ACTIVE -> active. */
+    static String name(ProtocolMessageEnum value, String prefix) {
+        String text = value.toString();
+        return (text.startsWith(prefix) ? text.substring(prefix.length()) : text).toLowerCase(Locale.ROOT);
     }
 
     /** A table with these column headers. */

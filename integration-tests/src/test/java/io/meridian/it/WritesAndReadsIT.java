@@ -128,7 +128,8 @@ class WritesAndReadsIT {
 
         long shard = viaLeader.locate(ByteString.copyFromUtf8("x")).getShard().getShardId();
         viaFollower.changeRouting(Entries.createGroup("n2", "n1", "n2", "n3").getRouting());
-        long group = viaLeader.routing().getGroupsList().stream().mapToLong(g -> g.getGroupId()).max().orElseThrow();
+        long group = viaLeader.routing().getGroupsList().stream().mapToLong(g -> g.getGroup().getGroupId()).max()
+                .orElseThrow();
         viaLeader.changeRouting(Entries.transferLeadership(group, "n3").getRouting());
         viaFollower.changeRouting(Entries.removeMember(group, "n1").getRouting());
         viaLeader.changeRouting(Entries.reassign(shard, group, "n3").getRouting());

@@ -478,6 +478,32 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         shutdown(false);
     }
 
+    /**
+     * Stops nodes of one cluster together, in parallel and without leadership handoffs: nobody
+     * stays to lead. Returns when every node has stopped.
+     */
+    public static void closeAll(Collection<MeridianNode> nodes) {
+        List<Thread> stoppers = new ArrayList<>();
+        for (MeridianNode node : nodes) {
+            Thread stopper = new Thread(() -> node.shutdown(false), "meridian-stop-" + node.nodeId());
+            stopper.start();
+            stoppers.add(stopper);
+        }
+        boolean interrupted = false;
+        for (Thread stopper : stoppers) {
+            while (stopper.isAlive()) {
+                try {
+                    stopper.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private synchronized void shutdown(boolean handOff) {
         if (closing) {
             return;

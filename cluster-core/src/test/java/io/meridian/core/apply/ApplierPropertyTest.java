@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import io.meridian.core.MetadataImage;
 import io.meridian.core.Rejection;
 import io.meridian.core.snapshot.SnapshotCodec;
+import io.meridian.core.testing.Effort;
 import io.meridian.core.testing.EntryGen;
 import io.meridian.core.testing.Replay;
 import io.meridian.proto.MetadataEntry;
@@ -41,7 +42,8 @@ class ApplierPropertyTest {
 
     @Test
     void invariantsHoldAfterEveryEntryAndARejectedEntryChangesNothing() {
-        qt().withExamples(600).forAll(EntryGen.log(60)).checkAssert(log -> checkEveryEntry(log, new TreeMap<>()));
+        qt().withExamples(Effort.examples(600))
+                .forAll(EntryGen.log(60)).checkAssert(log -> checkEveryEntry(log, new TreeMap<>()));
     }
 
     /**
@@ -51,7 +53,7 @@ class ApplierPropertyTest {
     @Test
     void randomLogsExerciseEveryKindOfEntry() {
         TreeMap<String, Integer> applied = new TreeMap<>();
-        qt().withFixedSeed(20261122L).withExamples(600).forAll(EntryGen.log(60))
+        qt().withFixedSeed(20261122L).withExamples(Effort.examples(600)).forAll(EntryGen.log(60))
                 .checkAssert(log -> checkEveryEntry(log, applied));
         assertThat(applied).as("entry kinds that applied at least once across the run").containsKeys(
                 "topology:JOIN", "topology:ACTIVATE", "topology:PROMOTE", "topology:START_DECOMMISSION",
@@ -96,7 +98,7 @@ class ApplierPropertyTest {
 
     @Test
     void twoAppliersFedTheSameLogGiveByteIdenticalSnapshots() {
-        qt().withExamples(300).forAll(EntryGen.log(60)).checkAssert(log -> {
+        qt().withExamples(Effort.examples(300)).forAll(EntryGen.log(60)).checkAssert(log -> {
             Replay replay = replayed(log);
 
             MetadataImage other = applyFrom(MetadataImage.EMPTY, replay.log(), 0);
@@ -109,7 +111,8 @@ class ApplierPropertyTest {
 
     @Test
     void aSnapshotAtAnyIndexPlusTheRestOfTheLogEqualsTheWholeLog() {
-        qt().withExamples(300).forAll(EntryGen.log(60), integers().between(0, 61)).checkAssert((log, k) -> {
+        qt().withExamples(Effort.examples(300))
+                .forAll(EntryGen.log(60), integers().between(0, 61)).checkAssert((log, k) -> {
             Replay replay = replayed(log);
             List<MetadataEntry> stamped = replay.log();
             int cut = Math.min(k, stamped.size());
@@ -130,7 +133,7 @@ class ApplierPropertyTest {
 
     @Test
     void validationNeverThrowsAndApplyRejectsExactlyWhatValidationRejects() {
-        qt().withExamples(1000).forAll(EntryGen.entry()).checkAssert(entry -> {
+        qt().withExamples(Effort.examples(1000)).forAll(EntryGen.entry()).checkAssert(entry -> {
             java.util.Optional<Rejection> invalid = EntryValidator.validate(entry);
             ApplyResult result = EntryGen.start().apply(entry);
             invalid.ifPresent(rejection -> assertThat(result.outcome()).isEqualTo(new Outcome.Rejected(rejection)));

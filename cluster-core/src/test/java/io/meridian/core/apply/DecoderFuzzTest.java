@@ -9,6 +9,7 @@ import io.meridian.core.capability.CapabilityAd;
 import io.meridian.core.capability.CapabilityCodecException;
 import io.meridian.core.snapshot.SnapshotCodec;
 import io.meridian.core.snapshot.SnapshotFormatException;
+import io.meridian.core.testing.Effort;
 import io.meridian.core.testing.EntryGen;
 import io.meridian.core.testing.Replay;
 import io.meridian.proto.MetadataEntry;
@@ -77,7 +78,7 @@ class DecoderFuzzTest {
     void randomBytesGiveTypedErrors() {
         byte[] capHeader = "CAP".getBytes(StandardCharsets.US_ASCII);
         byte[] snapHeader = Arrays.copyOf(SNAPSHOT, 12);
-        qt().withExamples(3000).forAll(randomBytes()).checkAssert(bytes -> {
+        qt().withExamples(Effort.examples(3000)).forAll(randomBytes()).checkAssert(bytes -> {
             feedEntry(bytes);
             feedCapabilities(bytes);
             feedCapabilities(concat(concat(capHeader, new byte[] {1}), bytes));
@@ -88,7 +89,8 @@ class DecoderFuzzTest {
 
     @Test
     void damagedEntriesGiveTypedErrorsOrRejections() {
-        qt().withExamples(2000).forAll(EntryGen.entry(), integers().between(0, 10_000), integers().between(1, 255))
+        qt().withExamples(Effort.examples(2000))
+                .forAll(EntryGen.entry(), integers().between(0, 10_000), integers().between(1, 255))
                 .checkAssert((entry, position, mask) -> {
                     byte[] bytes = entry.toByteArray();
                     if (bytes.length == 0) {
@@ -103,7 +105,8 @@ class DecoderFuzzTest {
 
     @Test
     void damagedSnapshotsAreAlwaysDetected() {
-        qt().withExamples(1000).forAll(integers().between(0, SNAPSHOT.length - 1), integers().between(1, 255))
+        qt().withExamples(Effort.examples(1000))
+                .forAll(integers().between(0, SNAPSHOT.length - 1), integers().between(1, 255))
                 .checkAssert((position, mask) -> {
                     byte[] flipped = SNAPSHOT.clone();
                     flipped[position] ^= (byte) (int) mask;

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.UnknownFieldSet;
 import io.meridian.core.MetadataImage;
 import io.meridian.core.Rejection;
+import io.meridian.core.testing.Effort;
 import io.meridian.core.testing.Entries;
 import io.meridian.core.testing.Replay;
 import io.meridian.core.topology.NodeState;
@@ -143,7 +144,8 @@ class MetadataApplierTest {
                 Entries.transfer(99, "n1", "n2"), batch(join("n4"), catalogDdl("x"))}) {
             assertThat(EntryCodec.decode(EntryCodec.encode(entry))).isEqualTo(entry);
         }
-        org.quicktheories.QuickTheory.qt().withExamples(500).forAll(io.meridian.core.testing.EntryGen.entry())
+        org.quicktheories.QuickTheory.qt().withExamples(Effort.examples(500))
+                .forAll(io.meridian.core.testing.EntryGen.entry())
                 .checkAssert(entry -> {
                     try {
                         assertThat(EntryCodec.decode(EntryCodec.encode(entry))).isEqualTo(entry);

@@ -22,6 +22,7 @@ import io.meridian.proto.CapabilitiesReply;
 import io.meridian.proto.EdgeCacheNodeRecord;
 import io.meridian.proto.GetCatalogReply;
 import io.meridian.proto.GetCatalogRequest;
+import io.meridian.proto.GroupInfo;
 import io.meridian.proto.ListEdgeCachesReply;
 import io.meridian.proto.ListGhostsReply;
 import io.meridian.proto.ListGhostsRequest;
@@ -79,7 +80,8 @@ public final class Views {
                 .setVersion(image.routing().version())
                 .setShardCount(image.routing().shards().size());
         for (ReplicaGroup group : image.routing().groups().values()) {
-            reply.addGroups(RecordCodec.toProto(group));
+            reply.addGroups(GroupInfo.newBuilder().setGroup(RecordCodec.toProto(group))
+                    .setShardCount(image.routing().shardCount(group.id())));
         }
         return reply.build();
     }

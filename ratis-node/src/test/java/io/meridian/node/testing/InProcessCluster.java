@@ -272,9 +272,7 @@ public final class InProcessCluster implements AutoCloseable {
 
     @Override
     public void close() {
-        for (MeridianNode node : running.values()) {
-            node.close();
-        }
+        MeridianNode.closeAll(running.values());
         running.clear();
         if (deleteRoot) {
             try (Stream<Path> files = Files.walk(root)) {

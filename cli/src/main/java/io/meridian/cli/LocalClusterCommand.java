@@ -1,0 +1,207 @@
+package io.meridian.cli;
+
+import io.meridian.node.HostPort;
+import io.meridian.node.MeridianNode;
+import io.meridian.node.NodeConfig;
+import io.meridian.node.NodeIdentity;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * `meridian local-cluster`: a cluster on loopback in this process, in the foreground, for trying
+ * Meridian and for development. Node nI listens for Raft on base+I and serves the API on
+ * base+100+I; its data is under {@code <data-dir>/nI}; all nodes log to
+ * {@code <data-dir>/logs/meridian.log}, each line naming its node.
+ */
+@Command(name = "local-cluster", mixinStandardHelpOptions = true,
+        description = {"Start a cluster on this machine, in the foreground.",
+                "The nodes run on loopback in this process; Ctrl-C stops them cleanly.",
+                "Running it again reuses the data directory and restarts the same cluster.",
+                "The CLI finds it by itself when run from the same directory (it reads <data-dir>/endpoints); "
+                        + "elsewhere, export the MERIDIAN_ENDPOINTS line it prints."},
+        footer = {"", "Examples:", "  meridian local-cluster",
+                "  meridian local-cluster --data-dir /tmp/m --base-port 9000"})
+final class LocalClusterCommand implements Callable<Integer> {
+
+    static final int MAX_NODES = 7;
+    private static final long LEADER_PATIENCE_MS = 60_000;
+
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", converter = Converters.CountConverter.class,
+            description = "How many nodes, 1 to " + MAX_NODES + " (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--data-dir", defaultValue = "meridian-data", paramLabel = "DIR",
+            description = "Where the nodes keep their data and logs (default: ./${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--base-port", defaultValue = "7000", paramLabel = "PORT",
+            converter = Converters.CountConverter.class,
+            description = "Node nI uses base+I for Raft and base+100+I for the API (default: ${DEFAULT-VALUE}).")
+    int basePort;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        if (nodes < 1 || nodes > MAX_NODES) {
+            throw new CliException(ExitCode.USAGE, "--nodes must be between 1 and " + MAX_NODES + ", got " + nodes);
+        }
+        if (basePort < 1024 || basePort + 100 + nodes > 65535) {
+            throw new CliException(ExitCode.USAGE, "--base-port must leave room for its ports between 1024 and "
+                    + "65535, got " + basePort);
+        }
+        List<NodeConfig> configs = configs();
+        Files.createDirectories(dataDir);
+        Path logFile = Logging.forNode(dataDir);
+        boolean restart = configs.stream().anyMatch(config -> NodeIdentity.existsIn(config.dataDir()));
+        out.println((restart ? "restarting " : "starting ") + configs.size() + " nodes in " + dataDir.toAbsolutePath()
+                + " (logs: " + logFile + ")");
+        out.flush();
+        long begin = System.nanoTime();
+        List<MeridianNode> running = start(configs);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println();
+            out.println("stopping " + running.size() + " nodes");
+            out.flush();
+            MeridianNode.closeAll(running);
+            out.println("stopped; the data stays in " + dataDir.toAbsolutePath());
+            out.flush();
+            stopped.countDown();
+        }, "meridian-local-cluster-stop"));
+        String leader = awaitLeader(running, out);
+        Path endpointsFile = dataDir.resolve("endpoints");
+        String endpoints = String.join(",", running.stream().map(node -> node.apiAddress().toString()).toList());
+        Files.writeString(endpointsFile, endpoints + "\n", StandardCharsets.UTF_8);
+        out.println("ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin) / 100 / 10.0 + " s, "
+                + "leader " + leader);
+        Output.Table table = Output.table("NODE", "ROLE", "API", "RAFT", "DATA");
+        for (MeridianNode node : running) {
+            table.row(node.nodeId(), node.nodeId().equals(leader) ? "leader" : "follower", node.apiAddress(),
+                    node.config().raftAddress(), node.config().dataDir());
+        }
+        table.print(out);
+        out.println("MERIDIAN_ENDPOINTS=" + endpoints);
+        out.println("Ctrl-C stops the cluster; try `./meridian cluster status` in another terminal.");
+        out.flush();
+        stopped.await();
+        return ExitCode.OK;
+    }
+
+    /** Each node's configuration: from its data directory when it has one, else from the ports. */
+    private List<NodeConfig> configs() throws IOException {
+        TreeMap<String, String> peers = new TreeMap<>();
+        for (int i = 1; i <= nodes; i++) {
+            peers.put("n" + i, new HostPort("127.0.0.1", basePort + i).toString());
+        }
+        int existing = 0;
+        for (int i = 1; i <= MAX_NODES + 1; i++) {
+            if (NodeIdentity.existsIn(dataDir.resolve("n" + i))) {
+                existing = Math.max(existing, i);
+            }
+        }
+        if (existing > 0 && existing != nodes) {
+            throw new CliException(ExitCode.USAGE, dataDir + " holds a " + existing + "-node cluster; start it with "
+                    + "--nodes " + existing + ", or use another --data-dir for a " + nodes + "-node cluster");
+        }
+        boolean portGiven = spec.commandLine().getParseResult().hasMatchedOption("--base-port");
+        List<NodeConfig> configs = new ArrayList<>();
+        for (int i = 1; i <= nodes; i++) {
+            String id = "n" + i;
+            Path dir = dataDir.resolve(id);
+            Optional<NodeIdentity> stored = MeridianNode.storedIdentity(dir);
+            if (stored.isPresent()) {
+                NodeIdentity identity = stored.get();
+                if (!identity.nodeId().equals(id)) {
+                    throw new CliException(ExitCode.USAGE, dir + " holds node " + identity.nodeId() + ", not " + id);
+                }
+                if (portGiven && !identity.raftAddress().equals(peers.get(id))) {
+                    throw new CliException(ExitCode.USAGE, dir + " was created with other ports (" + id + " raft "
+                            + identity.raftAddress() + "); drop --base-port to reuse it");
+                }
+                configs.add(NodeConfig.builder(id).dataDir(dir)
+                        .raftAddress(HostPort.parse("raft.address", identity.raftAddress()))
+                        .apiAddress(HostPort.parse("api.address", identity.apiAddress()))
+                        .initialPeers(identity.initialPeers()).labels(identity.labels())
+                        .clusterName(identity.clusterName()).build());
+            } else {
+                configs.add(NodeConfig.builder(id).dataDir(dir)
+                        .raftAddress(new HostPort("127.0.0.1", basePort + i))
+                        .apiAddress(new HostPort("127.0.0.1", basePort + 100 + i))
+                        .initialPeers(peers).labels(Map.of("zone", "local-" + i)).build());
+            }
+        }
+        return configs;
+    }
+
+    /** Starts every node in parallel; when one fails, stops the others and reports why. */
+    private static List<MeridianNode> start(List<NodeConfig> configs) {
+        ExecutorService starter = Executors.newFixedThreadPool(configs.size());
+        List<Future<MeridianNode>> futures = new ArrayList<>();
+        for (NodeConfig config : configs) {
+            futures.add(starter.submit(() -> MeridianNode.start(config)));
+        }
+        List<MeridianNode> running = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            try {
+                running.add(futures.get(i).get());
+            } catch (ExecutionException e) {
+                failures.add(configs.get(i).nodeId() + ": " + e.getCause().getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.add(configs.get(i).nodeId() + ": interrupted");
+            }
+        }
+        starter.shutdownNow();
+        if (!failures.isEmpty()) {
+            MeridianNode.closeAll(running);
+            throw new CliException(ExitCode.REFUSED, "the cluster did not start: " + String.join("; ", failures));
+        }
+        return running;
+    }
+
+    /** Waits for a leader that every node knows, printing progress while it takes a while. */
+    private static String awaitLeader(List<MeridianNode> running, PrintWriter out) throws InterruptedException {
+        long start = System.nanoTime();
+        long nextNote = 2_000;
+        while (true) {
+            Optional<MeridianNode> leader = running.stream().filter(MeridianNode::isLeader).findFirst();
+            if (leader.isPresent() && running.stream().allMatch(MeridianNode::hasAdvertised)) {
+                return leader.get().nodeId();
+            }
+            long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            if (elapsed > LEADER_PATIENCE_MS) {
+                throw new CliException(ExitCode.UNAVAILABLE, "no leader after " + elapsed / 1000
+                        + " s; see the log for why");
+            }
+            if (elapsed >= nextNote) {
+                out.println("  waiting for a leader (" + elapsed / 1000 + " s)");
+                out.flush();
+                nextNote += 2_000;
+            }
+            Thread.sleep(50);
+        }
+    }
+}
