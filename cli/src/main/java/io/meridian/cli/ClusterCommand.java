@@ -1,13 +1,16 @@
 package io.meridian.cli;
 
 import io.meridian.client.MeridianClient;
+import io.meridian.proto.ConfigureMembership;
 import io.meridian.proto.MemberStatus;
 import io.meridian.proto.NodeInfo;
 import io.meridian.proto.StatusReply;
 import io.meridian.proto.TakeSnapshotReply;
+import io.meridian.proto.TopologyChange;
 import io.meridian.proto.TopologyReply;
 import io.meridian.proto.TransferLeadershipReply;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,8 +19,8 @@ import picocli.CommandLine.Option;
 
 /** `meridian cluster ...`: the metadata group as a whole. */
 @Command(name = "cluster", description = "The metadata group as a whole: status, members, leadership, snapshots.",
-        subcommands = {ClusterCommand.Status.class, ClusterCommand.Members.class, ClusterCommand.TransferLeader.class,
-                ClusterCommand.Snapshot.class})
+        subcommands = {ClusterCommand.Status.class, ClusterCommand.Members.class, ClusterCommand.Policy.class,
+                ClusterCommand.TransferLeader.class, ClusterCommand.Snapshot.class})
 final class ClusterCommand {
 
     private ClusterCommand() {
@@ -77,6 +80,70 @@ final class ClusterCommand {
                         info.getNode().getApiAddress());
             }
             table.print(out);
+        }
+    }
+
+    /** `meridian cluster policy [...]`. */
+    @Command(name = "policy", mixinStandardHelpOptions = true,
+            description = {"The voter policy: how many voters the metadata group keeps and when learners are "
+                    + "promoted. Without options, shows it; with options, changes what they name.",
+                    "A learner admitted as a voter is promoted once its log has stayed within --promote-lag "
+                            + "entries of the leader for --promote-after, while voters are below the target."},
+            footer = {"", "Examples:", "  meridian cluster policy", "  meridian cluster policy --target-voters 5",
+                    "  meridian cluster policy --auto-promote off --promote-after 30s"})
+    static final class Policy extends ClientCommand {
+        @Option(names = "--min-voters", paramLabel = "N", converter = Converters.CountConverter.class,
+                description = "Decommissions never leave fewer voters (unless forced), 1-9.")
+        Integer minVoters;
+
+        @Option(names = "--target-voters", paramLabel = "N", converter = Converters.CountConverter.class,
+                description = "Learners are promoted while voters are fewer, 1-9.")
+        Integer targetVoters;
+
+        @Option(names = "--auto-promote", paramLabel = "on|off", arity = "1",
+                converter = Converters.OnOffConverter.class,
+                description = "Whether caught-up learners are promoted automatically.")
+        Boolean autoPromote;
+
+        @Option(names = "--promote-lag", paramLabel = "ENTRIES", converter = Converters.CountConverter.class,
+                description = "How close to the leader's log a learner must stay (1-100000 entries).")
+        Integer promoteLag;
+
+        @Option(names = "--promote-after", paramLabel = "DURATION", converter = Converters.DurationConverter.class,
+                description = "How long it must stay that close before it is promoted (up to 1h).")
+        Duration promoteAfter;
+
+        @Override
+        void run(MeridianClient client, PrintWriter out) {
+            ConfigureMembership.Builder change = ConfigureMembership.newBuilder();
+            if (minVoters != null) {
+                change.setMinVoters(minVoters);
+            }
+            if (targetVoters != null) {
+                change.setTargetVoters(targetVoters);
+            }
+            if (autoPromote != null) {
+                change.setAutoPromote(autoPromote);
+            }
+            if (promoteLag != null) {
+                change.setPromoteLagEntries(promoteLag);
+            }
+            if (promoteAfter != null) {
+                change.setPromoteAfterMs(promoteAfter.toMillis());
+            }
+            if (change.build().getAllFields().isEmpty()) {
+                TopologyReply topology = client.topology();
+                if (printedJson(out, topology.toBuilder().clearNodes())) {
+                    return;
+                }
+                out.println("min voters      " + topology.getMinVoters());
+                out.println("target voters   " + topology.getTargetVoters());
+                out.println("auto-promote    " + (topology.getAutoPromote() ? "on" : "off"));
+                out.println("promote lag     " + topology.getPromoteLagEntries() + " entries");
+                out.println("promote after   " + topology.getPromoteAfterMs() + " ms");
+                return;
+            }
+            printWrite(out, client.changeTopology(TopologyChange.newBuilder().setConfigureMembership(change).build()));
         }
     }
 

@@ -102,6 +102,18 @@ final class Converters {
         }
     }
 
+    /** on or off (also true/false, yes/no). */
+    static final class OnOffConverter implements ITypeConverter<Boolean> {
+        @Override
+        public Boolean convert(String value) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
+                case "on", "true", "yes" -> true;
+                case "off", "false", "no" -> false;
+                default -> throw new TypeConversionException("'" + value + "' is not on or off");
+            };
+        }
+    }
+
     static String lower(Enum<?> value) {
         return value.name().toLowerCase(Locale.ROOT);
     }

@@ -1,20 +1,26 @@
 package io.meridian.cli;
 
+import io.meridian.client.MeridianClient;
 import io.meridian.node.HostPort;
 import io.meridian.node.MeridianNode;
 import io.meridian.node.NodeConfig;
 import io.meridian.node.NodeIdentity;
+import io.meridian.node.Secret;
+import io.meridian.proto.IssueTokenRequest;
+import io.meridian.proto.RaftRoleProto;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -43,10 +49,12 @@ import picocli.CommandLine.Spec;
 final class LocalClusterCommand implements Callable<Integer> {
 
     static final int MAX_NODES = 7;
+    private static final int INITIAL_MEMBERS = 3;
     private static final long LEADER_PATIENCE_MS = 60_000;
 
     @Option(names = "--nodes", paramLabel = "N", defaultValue = "3", converter = Converters.CountConverter.class,
-            description = "How many nodes, 1 to " + MAX_NODES + " (default: ${DEFAULT-VALUE}).")
+            description = "How many nodes, 1 to " + MAX_NODES + " (default: ${DEFAULT-VALUE}); nodes beyond the "
+                    + "first three join the running cluster with a token, as learners.")
     int nodes;
 
     @Option(names = "--data-dir", defaultValue = "meridian-data", paramLabel = "DIR",
@@ -61,6 +69,10 @@ final class LocalClusterCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Which nodes start how: restarted from their data, as initial members, or joining by token. */
+    record Plan(List<NodeConfig> starting, List<NodeConfig> joining, boolean restart) {
+    }
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -71,15 +83,14 @@ final class LocalClusterCommand implements Callable<Integer> {
             throw new CliException(ExitCode.USAGE, "--base-port must leave room for its ports between 1024 and "
                     + "65535, got " + basePort);
         }
-        List<NodeConfig> configs = configs();
+        Plan plan = plan();
         Files.createDirectories(dataDir);
         Path logFile = Logging.forNode(dataDir);
-        boolean restart = configs.stream().anyMatch(config -> NodeIdentity.existsIn(config.dataDir()));
-        out.println((restart ? "restarting " : "starting ") + configs.size() + " nodes in " + dataDir.toAbsolutePath()
-                + " (logs: " + logFile + ")");
+        out.println((plan.restart() ? "restarting " : "starting ") + plan.starting().size() + " nodes in "
+                + dataDir.toAbsolutePath() + " (logs: " + logFile + ")");
         out.flush();
         long begin = System.nanoTime();
-        List<MeridianNode> running = start(configs);
+        List<MeridianNode> running = new CopyOnWriteArrayList<>(start(plan.starting()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println();
@@ -90,69 +101,126 @@ final class LocalClusterCommand implements Callable<Integer> {
             out.flush();
             stopped.countDown();
         }, "meridian-local-cluster-stop"));
-        String leader = awaitLeader(running, out);
+        awaitReady(running, out);
+        for (NodeConfig joiner : plan.joining()) {
+            running.add(join(joiner, running));
+            out.println("  " + joiner.nodeId() + " joined with a token");
+            out.flush();
+        }
+        String leader = awaitReady(running, out);
         Path endpointsFile = dataDir.resolve("endpoints");
-        String endpoints = String.join(",", running.stream().map(node -> node.apiAddress().toString()).toList());
+        String endpoints = endpoints(running);
         Files.writeString(endpointsFile, endpoints + "\n", StandardCharsets.UTF_8);
         out.println("ready in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin) / 100 / 10.0 + " s, "
                 + "leader " + leader);
+        MeridianNode leading = running.stream().filter(node -> node.nodeId().equals(leader)).findFirst()
+                .orElseThrow();
         Output.Table table = Output.table("NODE", "ROLE", "API", "RAFT", "DATA");
         for (MeridianNode node : running) {
-            table.row(node.nodeId(), node.nodeId().equals(leader) ? "leader" : "follower", node.apiAddress(),
-                    node.config().raftAddress(), node.config().dataDir());
+            String role = node.nodeId().equals(leader) ? "leader"
+                    : leading.raftConf().listeners().containsKey(node.nodeId()) ? "learner" : "follower";
+            table.row(node.nodeId(), role, node.apiAddress(), node.config().raftAddress(), node.config().dataDir());
         }
         table.print(out);
         out.println("MERIDIAN_ENDPOINTS=" + endpoints);
+        if (running.stream().anyMatch(node -> leading.raftConf().listeners().containsKey(node.nodeId()))) {
+            out.println("Learners do not vote: `./meridian cluster policy --target-voters " + Math.min(nodes, 5)
+                    + "` promotes them once they caught up.");
+        }
         out.println("Ctrl-C stops the cluster; try `./meridian cluster status` in another terminal.");
         out.flush();
+        for (MeridianNode node : running) {
+            node.stopped().thenAccept(reason -> {
+                if (!reason.equals("stopped")) {
+                    out.println(node.nodeId() + " stopped: " + reason);
+                    out.flush();
+                }
+            });
+        }
         stopped.await();
         return ExitCode.OK;
     }
 
-    /** Each node's configuration: from its data directory when it has one, else from the ports. */
-    private List<NodeConfig> configs() throws IOException {
-        TreeMap<String, String> peers = new TreeMap<>();
-        for (int i = 1; i <= nodes; i++) {
-            peers.put("n" + i, new HostPort("127.0.0.1", basePort + i).toString());
+    private static String endpoints(List<MeridianNode> running) {
+        return String.join(",", running.stream().map(node -> node.apiAddress().toString()).toList());
+    }
+
+    /** A new node joins through the running ones, with a token issued for it. */
+    private static MeridianNode join(NodeConfig joiner, List<MeridianNode> running) {
+        String token;
+        try (MeridianClient client = MeridianClient.builder().endpoints(endpoints(running))
+                .timeout(Duration.ofSeconds(30)).build()) {
+            token = client.issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000)
+                    .setRole(RaftRoleProto.RAFT_ROLE_VOTER).build()).getToken();
         }
-        int existing = 0;
+        List<HostPort> through = running.stream().map(MeridianNode::apiAddress).toList();
+        try {
+            return MeridianNode.start(joiner.toBuilder().join(through, Optional.of(Secret.of(token))).build());
+        } catch (IOException | RuntimeException e) {
+            throw new CliException(ExitCode.REFUSED, joiner.nodeId() + " did not join: " + e.getMessage());
+        }
+    }
+
+    /**
+     * What to start: every node with a data directory restarts from it; on a fresh data directory
+     * the first three (or fewer) are the initial members; every other node joins by token.
+     */
+    private Plan plan() throws IOException {
+        TreeMap<String, NodeIdentity> existing = new TreeMap<>();
         for (int i = 1; i <= MAX_NODES + 1; i++) {
-            if (NodeIdentity.existsIn(dataDir.resolve("n" + i))) {
-                existing = Math.max(existing, i);
+            Optional<NodeIdentity> stored = MeridianNode.storedIdentity(dataDir.resolve("n" + i));
+            if (stored.isPresent()) {
+                existing.put("n" + i, stored.get());
+                if (i > nodes) {
+                    throw new CliException(ExitCode.USAGE, dataDir + " holds node n" + i + "; start it with --nodes "
+                            + i + " or more (decommission nodes with `meridian node decommission` to shrink)");
+                }
             }
         }
-        if (existing > 0 && existing != nodes) {
-            throw new CliException(ExitCode.USAGE, dataDir + " holds a " + existing + "-node cluster; start it with "
-                    + "--nodes " + existing + ", or use another --data-dir for a " + nodes + "-node cluster");
+        int initial = existing.isEmpty() ? Math.min(nodes, INITIAL_MEMBERS) : 0;
+        TreeMap<String, String> peers = new TreeMap<>();
+        for (int i = 1; i <= initial; i++) {
+            peers.put("n" + i, new HostPort("127.0.0.1", basePort + i).toString());
         }
         boolean portGiven = spec.commandLine().getParseResult().hasMatchedOption("--base-port");
-        List<NodeConfig> configs = new ArrayList<>();
+        List<NodeConfig> starting = new ArrayList<>();
+        List<NodeConfig> joining = new ArrayList<>();
         for (int i = 1; i <= nodes; i++) {
             String id = "n" + i;
             Path dir = dataDir.resolve(id);
-            Optional<NodeIdentity> stored = MeridianNode.storedIdentity(dir);
-            if (stored.isPresent()) {
-                NodeIdentity identity = stored.get();
+            NodeIdentity identity = existing.get(id);
+            if (identity != null) {
                 if (!identity.nodeId().equals(id)) {
                     throw new CliException(ExitCode.USAGE, dir + " holds node " + identity.nodeId() + ", not " + id);
                 }
-                if (portGiven && !identity.raftAddress().equals(peers.get(id))) {
+                String expected = new HostPort("127.0.0.1", basePort + i).toString();
+                if (portGiven && !identity.raftAddress().equals(expected)) {
                     throw new CliException(ExitCode.USAGE, dir + " was created with other ports (" + id + " raft "
                             + identity.raftAddress() + "); drop --base-port to reuse it");
                 }
-                configs.add(NodeConfig.builder(id).dataDir(dir)
+                List<HostPort> joinedThrough = new ArrayList<>();
+                for (String endpoint : identity.joinEndpoints()) {
+                    joinedThrough.add(HostPort.parse("join endpoint", endpoint));
+                }
+                starting.add(NodeConfig.builder(id).dataDir(dir)
                         .raftAddress(HostPort.parse("raft.address", identity.raftAddress()))
                         .apiAddress(HostPort.parse("api.address", identity.apiAddress()))
                         .initialPeers(identity.initialPeers()).labels(identity.labels())
+                        .join(joinedThrough, Optional.empty())
                         .clusterName(identity.clusterName()).build());
             } else {
-                configs.add(NodeConfig.builder(id).dataDir(dir)
+                NodeConfig.Builder config = NodeConfig.builder(id).dataDir(dir)
                         .raftAddress(new HostPort("127.0.0.1", basePort + i))
                         .apiAddress(new HostPort("127.0.0.1", basePort + 100 + i))
-                        .initialPeers(peers).labels(Map.of("zone", "local-" + i)).build());
+                        .labels(Map.of("zone", "local-" + i));
+                if (i <= initial) {
+                    starting.add(config.initialPeers(peers).build());
+                } else {
+                    joining.add(config.build());
+                }
             }
         }
-        return configs;
+        return new Plan(starting, joining, !existing.isEmpty());
     }
 
     /** Starts every node in parallel; when one fails, stops the others and reports why. */
@@ -182,8 +250,8 @@ final class LocalClusterCommand implements Callable<Integer> {
         return running;
     }
 
-    /** Waits for a leader that every node knows, printing progress while it takes a while. */
-    private static String awaitLeader(List<MeridianNode> running, PrintWriter out) throws InterruptedException {
+    /** Waits for a leader and every node's advertisement, printing progress while it takes a while. */
+    private static String awaitReady(List<MeridianNode> running, PrintWriter out) throws InterruptedException {
         long start = System.nanoTime();
         long nextNote = 2_000;
         while (true) {

@@ -2,11 +2,13 @@ package io.meridian.cli;
 
 import io.meridian.client.MeridianClient;
 import io.meridian.client.RejectedException;
+import io.meridian.core.topology.RaftRole;
 import io.meridian.node.HostPort;
 import io.meridian.node.MeridianNode;
 import io.meridian.node.NodeConfig;
 import io.meridian.node.NodeIdentity;
 import io.meridian.node.RaftTuning;
+import io.meridian.node.Secret;
 import io.meridian.proto.Batch;
 import io.meridian.proto.FinishDecommission;
 import io.meridian.proto.Label;
@@ -24,14 +26,17 @@ import io.meridian.proto.TopologyChange;
 import io.meridian.proto.TopologyReply;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -167,13 +172,18 @@ final class NodeCommand {
     /** `meridian node start`: runs a node in the foreground until interrupted. */
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = {"Run a Meridian node in the foreground; Ctrl-C (or SIGTERM) stops it cleanly.",
-                    "A first start needs --id, --raft-address, --api-address and --peers; a restart needs only "
-                            + "--data-dir (the node remembers the rest there).",
+                    "A first start needs --id, --raft-address, --api-address, and either --peers (the initial "
+                            + "members of a new cluster) or --join with a token (to join a running one); a "
+                            + "restart needs only --data-dir (the node remembers the rest there).",
+                    "A joining node's token comes from --token-file, else $MERIDIAN_JOIN_TOKEN, else --token "
+                            + "(which other users of the machine can see in the process list).",
                     "Logs go to <data-dir>/logs/meridian.log."},
             footer = {"", "Examples:",
                     "  meridian node start --id n1 --data-dir /var/lib/meridian --raft-address 10.0.0.1:7001 \\",
                     "      --api-address 10.0.0.1:7101 --peers n1=10.0.0.1:7001,n2=10.0.0.2:7001,n3=10.0.0.3:7001 \\",
                     "      --labels zone=a,geo=eu",
+                    "  meridian node start --id n4 --data-dir /var/lib/meridian --raft-address 10.0.0.4:7001 \\",
+                    "      --api-address 10.0.0.4:7101 --join 10.0.0.1:7101,10.0.0.2:7101 --token-file n4.token",
                     "  meridian node start --data-dir /var/lib/meridian        # restart"})
     static final class Start implements Callable<Integer> {
 
@@ -201,6 +211,23 @@ final class NodeCommand {
         @Option(names = "--labels", paramLabel = "KEY=VALUE", split = ",",
                 description = "Labels of the node, such as zone=a,geo=eu.")
         Map<String, String> labels;
+
+        @Option(names = "--join", paramLabel = "HOST:PORT", split = ",",
+                description = "API addresses of a running cluster to join (instead of --peers). First start only.")
+        List<String> join;
+
+        @Option(names = "--token-file", paramLabel = "FILE",
+                description = "A file holding the join token (as `meridian token issue --out` writes it).")
+        Path tokenFile;
+
+        @Option(names = "--token", paramLabel = "TOKEN",
+                description = "The join token itself; prefer --token-file or $MERIDIAN_JOIN_TOKEN.")
+        String token;
+
+        @Option(names = "--role", paramLabel = "voter|learner", defaultValue = "voter",
+                description = "What a joining node asks to be: voter (promoted once caught up, while voters are "
+                        + "below the target) or learner (default: ${DEFAULT-VALUE}).")
+        TokenCommand.Role role;
 
         @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = NodeConfig.DEFAULT_CLUSTER_NAME,
                 description = "Names the metadata group; every node of a cluster uses the same (default: "
@@ -240,10 +267,15 @@ final class NodeCommand {
         CommandSpec spec;
 
         @Override
-        public Integer call() throws IOException, InterruptedException {
+        public Integer call() throws IOException, InterruptedException, ExecutionException {
             PrintWriter out = spec.commandLine().getOut();
             NodeConfig config = config();
             Path logFile = Logging.forNode(config.dataDir());
+            if (!config.joinEndpoints().isEmpty() && config.joinToken().isPresent()) {
+                out.println("node " + config.nodeId() + " joining the cluster at "
+                        + String.join(",", config.joinEndpoints().stream().map(HostPort::toString).toList()));
+                out.flush();
+            }
             MeridianNode node;
             try {
                 node = MeridianNode.start(config);
@@ -251,21 +283,50 @@ final class NodeCommand {
                 throw new CliException(ExitCode.REFUSED, "node " + config.nodeId() + " did not start: "
                         + e.getMessage() + " (details in " + logFile + ")");
             }
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                node.close();
-                out.println("node " + config.nodeId() + " stopped");
-                out.flush();
-                stopped.countDown();
-            }, "meridian-shutdown"));
+            Thread hook = new Thread(node::close, "meridian-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
             out.println("node " + config.nodeId() + " started");
             out.println("  raft  " + config.raftAddress());
             out.println("  api   " + node.apiAddress());
             out.println("  data  " + config.dataDir().toAbsolutePath());
             out.println("  logs  " + logFile.toAbsolutePath());
             out.flush();
-            stopped.await();
+            String reason = node.stopped().get();
+            out.println("node " + config.nodeId() + (reason.equals("stopped") ? " stopped" : " stopped: " + reason));
+            out.flush();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // stopped by the hook itself
+            }
             return ExitCode.OK;
+        }
+
+        /** The join token, from exactly one of the file, the environment or the flag. */
+        Optional<Secret> joinToken() {
+            String fromEnv = System.getenv("MERIDIAN_JOIN_TOKEN");
+            int given = (tokenFile != null ? 1 : 0) + (token != null ? 1 : 0);
+            if (given > 1) {
+                throw usage("give the join token once: --token-file or --token");
+            }
+            if (tokenFile != null) {
+                try {
+                    String text = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+                    if (text.isEmpty()) {
+                        throw usage(tokenFile + " is empty; it should hold a join token");
+                    }
+                    return Optional.of(Secret.of(text.lines().findFirst().orElse("").trim()));
+                } catch (IOException e) {
+                    throw usage("cannot read the token file " + tokenFile + ": " + e.getClass().getSimpleName());
+                }
+            }
+            if (token != null) {
+                return Optional.of(Secret.of(token.trim()));
+            }
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                return Optional.of(Secret.of(fromEnv.trim()));
+            }
+            return Optional.empty();
         }
 
         /** The configuration from the flags, completed from what the data directory remembers. */
@@ -283,6 +344,15 @@ final class NodeCommand {
                     : stored.map(NodeIdentity::initialPeers).orElse(new TreeMap<>());
             String cluster = stored.isPresent() && clusterName.equals(NodeConfig.DEFAULT_CLUSTER_NAME)
                     ? stored.get().clusterName() : clusterName;
+            if (join != null && peers != null) {
+                throw usage("--join and --peers exclude each other: a node starts a cluster or joins one");
+            }
+            List<String> joinEndpoints = join != null ? join
+                    : stored.map(NodeIdentity::joinEndpoints).orElse(List.of());
+            if (joinEndpoints.isEmpty() && (tokenFile != null || token != null)) {
+                throw usage("a join token needs --join (the API addresses of the cluster to join)");
+            }
+            Optional<Secret> secret = joinEndpoints.isEmpty() ? Optional.empty() : joinToken();
             RaftTuning tuning = RaftTuning.DEFAULT;
             try {
                 if (electionTimeoutMin != null || electionTimeoutMax != null) {
@@ -308,6 +378,9 @@ final class NodeCommand {
                         .labels(nodeLabels)
                         .clusterName(cluster)
                         .tuning(tuning)
+                        .join(joinEndpoints.stream().map(endpoint -> HostPort.parse("--join", endpoint)).toList(),
+                                secret)
+                        .joinRole(role == TokenCommand.Role.LEARNER ? RaftRole.LEARNER : RaftRole.VOTER)
                         .build();
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());

@@ -9,7 +9,12 @@ import io.meridian.proto.RaftRoleProto;
 import io.meridian.proto.ReadOptions;
 import io.meridian.proto.RevokeTokenRequest;
 import io.meridian.proto.TokenInfo;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import picocli.CommandLine.Command;
@@ -35,7 +40,8 @@ final class TokenCommand {
             description = {"Issue a join token. The token is printed once and never again: the cluster keeps only "
                     + "its SHA-256."},
             footer = {"", "Examples:", "  meridian token issue --ttl 1h",
-                    "  meridian token issue --ttl 30m --role learner --labels zone=b"})
+                    "  meridian token issue --ttl 30m --role learner --labels zone=b",
+                    "  meridian token issue --out n4.token      # for node start --token-file"})
     static final class Issue extends ClientCommand {
         @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "1h",
                 converter = Converters.DurationConverter.class,
@@ -50,8 +56,15 @@ final class TokenCommand {
                 description = "Only a node presenting these labels may use the token.")
         Map<String, String> labels;
 
+        @Option(names = "--out", paramLabel = "FILE",
+                description = "Write the token to this new file (readable by its owner only) instead of printing it.")
+        Path outFile;
+
         @Override
         void run(MeridianClient client, PrintWriter out) {
+            if (outFile != null && Files.exists(outFile)) {
+                throw new CliException(ExitCode.USAGE, outFile + " exists; the token goes to a new file");
+            }
             IssueTokenRequest.Builder request = IssueTokenRequest.newBuilder().setTtlMs(ttl.toMillis());
             if (role != null) {
                 request.setRole(role == Role.LEARNER ? RaftRoleProto.RAFT_ROLE_LEARNER : RaftRoleProto.RAFT_ROLE_VOTER);
@@ -61,12 +74,37 @@ final class TokenCommand {
                         request.addLabels(Label.newBuilder().setKey(key).setValue(value)));
             }
             IssueTokenReply reply = client.issueToken(request.build());
+            if (outFile != null) {
+                writeSecret(outFile, reply.getToken());
+                reply = reply.toBuilder().clearToken().build();
+                if (!printedJson(out, reply)) {
+                    out.println("token written to " + outFile + " (readable by its owner only); hash "
+                            + reply.getHashPrefix() + ", expires " + Output.time(reply.getExpiresAtMs()));
+                }
+                return;
+            }
             if (printedJson(out, reply)) {
                 return;
             }
             out.println(reply.getToken());
             out.println("hash " + reply.getHashPrefix() + ", expires " + Output.time(reply.getExpiresAtMs())
                     + "; the token is shown this once");
+        }
+    }
+
+    /** Creates the file readable and writable by its owner only (where the file system knows owners). */
+    static void writeSecret(Path file, String secret) {
+        try {
+            try {
+                Files.createFile(file,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException noPosix) {
+                Files.createFile(file);
+            }
+            Files.writeString(file, secret + System.lineSeparator(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CliException(ExitCode.USAGE, "cannot write " + file + ": " + e.getClass().getSimpleName()
+                    + " (" + e.getMessage() + ")");
         }
     }
 

@@ -1,7 +1,9 @@
 package io.meridian.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.meridian.node.testing.InProcessCluster;
 import io.meridian.proto.MemberStatus;
 import io.meridian.proto.NodeInfo;
 import io.meridian.proto.NodeStateProto;
@@ -108,6 +110,9 @@ class ClusterAndNodeCommandsTest extends CliTestBase {
                 .getNodesList().stream().filter(info -> info.getNode().getNodeId().equals("n3")).findFirst()
                 .orElseThrow();
         assertThat(n3.getNode().getState()).isEqualTo(NodeStateProto.NODE_STATE_DECOMMISSIONED);
+        await("n3 leaves the Raft configuration and stops").atMost(InProcessCluster.PATIENCE)
+                .until(() -> cluster.node("n3").stopped().isDone());
+        cluster.forget("n3");
 
         WriteReply leave = run("node", "leave", "n3", "-o", "json").ok().json(WriteReply.getDefaultInstance());
         assertThat(leave.getChangesList()).anySatisfy(change -> assertThat(change.getSubject()).isEqualTo("node n3"));

@@ -107,12 +107,12 @@ class UsageAndErrorsTest {
 
     @Test
     void localClusterRefusesDataOfAnotherSize() throws IOException {
-        for (String id : List.of("n1", "n2", "n3")) {
+        for (String id : List.of("n1", "n2", "n3", "n4", "n5")) {
             new io.meridian.node.NodeIdentity(id, "meridian", "127.0.0.1:7001", "127.0.0.1:7101",
-                    new java.util.TreeMap<>(), new java.util.TreeMap<>()).write(dir.resolve(id));
+                    new java.util.TreeMap<>(), new java.util.TreeMap<>(), List.of(), true).write(dir.resolve(id));
         }
-        CliTestBase.raw("local-cluster", "--nodes", "5", "--data-dir", dir.toString())
-                .usage("holds a 3-node cluster; start it with --nodes 3");
+        CliTestBase.raw("local-cluster", "--nodes", "3", "--data-dir", dir.toString())
+                .usage("holds node n4; start it with --nodes 4 or more");
     }
 
     @Test

@@ -69,6 +69,24 @@ final class Writer implements AutoCloseable {
         return new ArrayList<>(failed);
     }
 
+    /** How long each acknowledged write took, in issue order, in microseconds. */
+    synchronized long[] latenciesMicros() {
+        return acknowledgedTimes.stream().mapToLong(times -> (times[1] - times[0]) / 1_000).toArray();
+    }
+
+    /** p50, p99 and max of the acknowledged writes' latencies, in milliseconds, for reports. */
+    String latencySummary() {
+        long[] sorted = latenciesMicros();
+        java.util.Arrays.sort(sorted);
+        if (sorted.length == 0) {
+            return "no writes";
+        }
+        return String.format(java.util.Locale.ROOT, "%d writes, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                sorted.length, sorted[sorted.length / 2] / 1000.0,
+                sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)] / 1000.0,
+                sorted[sorted.length - 1] / 1000.0);
+    }
+
     /** When the first write issued after this instant was acknowledged, or -1. */
     synchronized long firstAcknowledgedIssuedAfter(long nanos) {
         for (long[] times : acknowledgedTimes) {

@@ -6,13 +6,18 @@ import io.grpc.Server;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.meridian.core.MetadataImage;
-import io.meridian.core.capability.CapabilityCatalog;
+import io.meridian.core.capability.CapabilityCodecException;
 import io.meridian.core.topology.Labels;
 import io.meridian.core.topology.Node;
+import io.meridian.core.topology.NodeState;
 import io.meridian.node.api.MeridianApiService;
 import io.meridian.node.api.NodeRuntime;
+import io.meridian.node.api.RemoteAddress;
 import io.meridian.node.leader.LeaderServices;
+import io.meridian.node.leader.MembershipReconciler;
+import io.meridian.node.raft.QuorumGuard;
 import io.meridian.node.raft.RaftGateway;
+import io.meridian.node.raft.RaftMembership;
 import io.meridian.node.raft.WriteFailure;
 import io.meridian.node.statemachine.ChangeFeed;
 import io.meridian.node.statemachine.LeaderHooks;
@@ -37,7 +42,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -56,6 +63,8 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.SizeInBytes;
+import org.pcollections.TreePMap;
+import org.pcollections.TreePSet;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +93,8 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     private final ExecutorService watchExecutor;
     private final MetadataStateMachine stateMachine;
     private final LeaderServices leaderServices;
+    private final RaftMembership membership;
+    private final CompletableFuture<String> stopped = new CompletableFuture<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile RaftServer raftServer;
     private volatile RaftGateway gateway;
@@ -91,6 +102,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     private volatile HostPort apiAddress;
     private volatile boolean closing;
     private volatile boolean advertised;
+    private volatile long admittedIndex;
 
     private MeridianNode(NodeConfig config) {
         this.config = config;
@@ -101,8 +113,13 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         this.watchExecutor = Executors.newCachedThreadPool(threads(prefix + "-watch"));
         this.stateMachine = new MetadataStateMachine(prefix,
                 new ChangeFeed(config.tuning().watchRetention(), 64L << 20), Clock.systemUTC());
+        this.membership = new RaftMembership(this::currentDivision, RaftGroup.valueOf(groupId,
+                RaftPeer.newBuilder().setId(selfId).setAddress(config.raftAddress().toString()).build()),
+                config.tuning());
+        MembershipReconciler reconciler = new MembershipReconciler(prefix, config.nodeId(), stateMachine::image,
+                membership, () -> gateway, System::nanoTime);
         this.leaderServices = new LeaderServices(prefix, scheduler, stateMachine::image, () -> gateway,
-                this::raftMembers);
+                this::raftMembers, reconciler);
         this.apiAddress = config.apiAddress();
     }
 
@@ -141,13 +158,19 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         Files.createDirectories(dataDir);
         Path raftDir = dataDir.resolve("raft");
         boolean restart = Files.isDirectory(raftDir.resolve(groupId.getUuid().toString()));
-        checkIdentity(dataDir, restart);
+        NodeIdentity identity = checkIdentity(dataDir, restart);
         RaftGroup group;
-        if (restart) {
+        if (identity.joins()) {
+            // A joining node starts as a listener of a configuration of its own; the leader's
+            // configuration, once it adds this node, replaces it (a stored one, on a restart).
+            group = RaftGroup.valueOf(groupId, RaftPeer.newBuilder().setId(selfId)
+                    .setAddress(config.raftAddress().toString()).setStartupRole(RaftPeerRole.LISTENER).build());
+        } else if (restart) {
             group = RaftGroup.valueOf(groupId);
         } else if (config.initialPeers().isEmpty()) {
             throw new IllegalArgumentException("data directory " + dataDir + " holds no cluster yet; give the raft "
-                    + "addresses of the initial members (--peers) to start a new cluster");
+                    + "addresses of the initial members (--peers) to start a new cluster, or the api addresses of "
+                    + "a running one (--join) to join it");
         } else {
             List<RaftPeer> peers = new ArrayList<>();
             config.initialPeers().forEach((id, address) ->
@@ -155,6 +178,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
             group = RaftGroup.valueOf(groupId, peers);
         }
         stateMachine.setHooks(new Hooks());
+        stateMachine.setGuard(new QuorumGuard(config.nodeId(), membership));
         raftServer = RaftServer.newBuilder()
                 .setServerId(selfId)
                 .setGroup(group)
@@ -165,15 +189,81 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         raftServer.start();
         gateway = new RaftGateway(prefix, groupId, selfId, raftMembers(), config.tuning(), scheduler);
         startApi();
+        if (!identity.admitted()) {
+            Admission.Admitted admitted = new Admission(config, identity).admit(apiAddress.toString(),
+                    config.capabilities().encode());
+            identity.withAdmitted(true).write(dataDir);
+            admittedIndex = admitted.index();
+            gateway.updatePeers(admitted.members());
+        }
         LOG.info("{}: Started: raft on {}, API on {}, data in {}{}.", prefix, config.raftAddress(), apiAddress,
                 dataDir, restart ? " (restarted on existing data)" : "");
         scheduler.execute(this::advertiseSelf);
+        scheduler.scheduleWithFixedDelay(this::watchMembership, 1, 1, TimeUnit.SECONDS);
     }
 
-    private void checkIdentity(Path dataDir, boolean restart) throws IOException {
+    private Optional<RaftServer.Division> currentDivision() {
+        RaftServer server = raftServer;
+        if (server == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(server.getDivision(groupId));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Stops the node once the cluster is done with it: its Raft server shut itself down (Ratis does
+     * when the configuration no longer has it), or topology says it was decommissioned and the
+     * configuration no longer has it. A joining node catching up passes through states from before
+     * it joined; only states from its admission on count.
+     */
+    private void watchMembership() {
+        if (closing) {
+            return;
+        }
+        Optional<RaftServer.Division> division = currentDivision();
+        MetadataImage image = stateMachine.image();
+        String reason = null;
+        if (division.isEmpty() || !division.get().getInfo().isAlive()) {
+            reason = "its Raft server stopped (the metadata group no longer has it as a member)";
+        } else if (image.index() >= admittedIndex
+                && image.topology().node(config.nodeId()).map(node -> node.state() == NodeState.DECOMMISSIONED)
+                        .orElse(false)
+                && !membership.current().contains(config.nodeId())) {
+            reason = "it was decommissioned and the metadata group no longer has it as a member";
+        }
+        if (reason != null) {
+            LOG.info("{}: Stopping: {}.", prefix, reason);
+            String why = reason;
+            Thread stopper = new Thread(() -> shutdown(false, why), prefix + "-stop");
+            stopper.start();
+        }
+    }
+
+    /** While this replica leads: what it knows of each follower; empty otherwise. */
+    public Map<String, RaftMembership.Progress> followerProgress() {
+        return membership.followers();
+    }
+
+    /** The Raft configuration as this replica sees it. */
+    public RaftMembership.Conf raftConf() {
+        return membership.current();
+    }
+
+    /** Completes, with the reason, when the node stopped: closed, or let go by the cluster. */
+    public CompletableFuture<String> stopped() {
+        return stopped;
+    }
+
+    /** The identity the data directory keeps, checked against the configuration and written back. */
+    private NodeIdentity checkIdentity(Path dataDir, boolean restart) throws IOException {
         NodeIdentity wanted = NodeIdentity.of(config);
         if (NodeIdentity.existsIn(dataDir)) {
             NodeIdentity stored = NodeIdentity.read(dataDir);
+            wanted = wanted.withAdmitted(stored.admitted() || !wanted.joins());
             if (!stored.nodeId().equals(config.nodeId())) {
                 throw new IllegalArgumentException("data directory " + dataDir + " belongs to node " + stored.nodeId()
                         + ", not " + config.nodeId());
@@ -191,6 +281,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                     + NodeIdentity.FILE + "; it was not written by a Meridian node");
         }
         wanted.write(dataDir);
+        return wanted;
     }
 
     /** Reads the configuration a data directory was started with, for a restart without flags. */
@@ -231,7 +322,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     private void startApi() throws IOException {
         MeridianApiService service = new MeridianApiService(this, watchExecutor);
         Server server = NettyServerBuilder.forAddress(config.apiAddress().toSocketAddress())
-                .addService(service)
+                .addService(io.grpc.ServerInterceptors.intercept(service, new RemoteAddress()))
                 .maxInboundMessageSize(8 << 20)
                 .build();
         try {
@@ -251,14 +342,26 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         if (closing || advertised) {
             return;
         }
+        try {
+            // Judge from a state that includes everything committed, not from a replica still
+            // replaying its log: an earlier advertisement of this node may be further on.
+            gateway.readBarrier().get(config.tuning().writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            scheduler.schedule(this::advertiseSelf, ADVERTISE_RETRY_MS, TimeUnit.MILLISECONDS);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
         MetadataImage image = stateMachine.image();
         Optional<Node> known = image.topology().node(config.nodeId());
-        byte[] capabilities = CapabilityCatalog.localAdvertisement().encode();
+        byte[] capabilities = config.capabilities().encode();
         boolean upToDate = known.isPresent()
                 && known.get().apiAddress().equals(apiAddress.toString())
                 && known.get().softwareVersion().equals(config.softwareVersion())
                 && known.get().labels().equals(Labels.fromProto(Labels.toProto(config.labels())))
-                && image.capabilities().advertised().containsKey(config.nodeId());
+                && image.capabilities().advertised().containsKey(config.nodeId())
+                && image.capabilities().supportedBy(config.nodeId()).equals(advertisedValues());
         if (upToDate) {
             advertised = true;
             return;
@@ -290,6 +393,15 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
             scheduler.schedule(this::advertiseSelf, ADVERTISE_RETRY_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The capability values this node advertises, as topology would record them. */
+    private TreePMap<String, TreePSet<Long>> advertisedValues() {
+        try {
+            return config.capabilities().integerValues();
+        } catch (CapabilityCodecException e) {
+            throw new IllegalStateException("this node's own capability advertisement does not decode", e);
         }
     }
 
@@ -419,17 +531,17 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         raftMembers().forEach(peer -> raftAddresses.put(peer.getId().toString(), peer.getAddress()));
         image.topology().nodes().values().forEach(node -> raftAddresses.putIfAbsent(node.id(), node.raftAddress()));
         raftAddresses.remove(config.nodeId());
-        List<java.util.concurrent.CompletableFuture<MemberStatus>> asked = new ArrayList<>();
+        List<CompletableFuture<MemberStatus>> asked = new ArrayList<>();
         for (Map.Entry<String, String> member : raftAddresses.entrySet()) {
             String api = image.topology().node(member.getKey()).map(Node::apiAddress).orElse("");
             MemberStatus unreachable = MemberStatus.newBuilder().setId(member.getKey()).setRole("UNREACHABLE")
                     .setRaftAddress(member.getValue()).setApiAddress(api).build();
             if (api.isEmpty()) {
-                asked.add(java.util.concurrent.CompletableFuture.completedFuture(unreachable.toBuilder()
+                asked.add(CompletableFuture.completedFuture(unreachable.toBuilder()
                         .setError("its api address is not known yet").build()));
                 continue;
             }
-            java.util.concurrent.CompletableFuture<MemberStatus> answer = new java.util.concurrent.CompletableFuture<>();
+            CompletableFuture<MemberStatus> answer = new CompletableFuture<>();
             MeridianServiceGrpc.newStub(channel(api)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
                     .localStatus(LocalStatusRequest.getDefaultInstance(), new io.grpc.stub.StreamObserver<>() {
                         @Override
@@ -451,7 +563,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
             asked.add(answer);
         }
         List<MemberStatus> out = new ArrayList<>();
-        for (java.util.concurrent.CompletableFuture<MemberStatus> answer : asked) {
+        for (CompletableFuture<MemberStatus> answer : asked) {
             out.add(answer.join());
         }
         return out;
@@ -467,7 +579,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
 
     @Override
     public void close() {
-        shutdown(true);
+        shutdown(true, "stopped");
     }
 
     /**
@@ -475,7 +587,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
      * The data directory stays as it is.
      */
     public void kill() {
-        shutdown(false);
+        shutdown(false, "killed");
     }
 
     /**
@@ -485,7 +597,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     public static void closeAll(Collection<MeridianNode> nodes) {
         List<Thread> stoppers = new ArrayList<>();
         for (MeridianNode node : nodes) {
-            Thread stopper = new Thread(() -> node.shutdown(false), "meridian-stop-" + node.nodeId());
+            Thread stopper = new Thread(() -> node.shutdown(false, "stopped"), "meridian-stop-" + node.nodeId());
             stopper.start();
             stoppers.add(stopper);
         }
@@ -504,11 +616,19 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         }
     }
 
-    private synchronized void shutdown(boolean handOff) {
+    private synchronized void shutdown(boolean handOff, String reason) {
         if (closing) {
             return;
         }
         closing = true;
+        try {
+            stopNow(handOff);
+        } finally {
+            stopped.complete(reason);
+        }
+    }
+
+    private void stopNow(boolean handOff) {
         leaderServices.stop();
         if (handOff) {
             handOffLeadership();
@@ -541,6 +661,11 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
             }
         }
         channels.values().forEach(ManagedChannel::shutdownNow);
+        try {
+            membership.close();
+        } catch (IOException e) {
+            LOG.debug("{}: Closing the membership client failed: {}", prefix, e.toString());
+        }
         scheduler.shutdownNow();
         LOG.info("{}: Stopped.", prefix);
     }

@@ -1,10 +1,15 @@
 package io.meridian.node;
 
 import io.meridian.core.Validation;
+import io.meridian.core.capability.CapabilityAd;
+import io.meridian.core.capability.CapabilityCatalog;
+import io.meridian.core.topology.RaftRole;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -17,6 +22,11 @@ import java.util.TreeMap;
  * @param initialPeers the raft addresses of the cluster's initial members by node id, this node
  *     included; needed on a first start only (a restart reads the membership from its data)
  * @param clusterName names the metadata group; nodes of one cluster must agree on it
+ * @param joinEndpoints api addresses of a running cluster this node joins (instead of initial
+ *     peers); empty for a node that does not join
+ * @param joinToken the token the node presents when it joins; empty when it already joined
+ * @param joinRole the role the node asks to join for: VOTER (promoted once caught up) or LEARNER
+ * @param capabilities what the node advertises it supports; this build's by default
  */
 public record NodeConfig(
         String nodeId,
@@ -27,7 +37,11 @@ public record NodeConfig(
         SortedMap<String, String> labels,
         String clusterName,
         RaftTuning tuning,
-        String softwareVersion) {
+        String softwareVersion,
+        List<HostPort> joinEndpoints,
+        Optional<Secret> joinToken,
+        RaftRole joinRole,
+        CapabilityAd capabilities) {
 
     public static final String DEFAULT_CLUSTER_NAME = "meridian";
     public static final String SOFTWARE_VERSION = "0.1.0";
@@ -64,6 +78,14 @@ public record NodeConfig(
             throw new IllegalArgumentException("the initial peers give " + nodeId + " the raft address "
                     + initialPeers.get(nodeId) + ", but it listens on " + raftAddress);
         }
+        Objects.requireNonNull(joinToken, "joinToken");
+        Objects.requireNonNull(joinRole, "joinRole");
+        Objects.requireNonNull(capabilities, "capabilities");
+        joinEndpoints = List.copyOf(joinEndpoints);
+        if (!initialPeers.isEmpty() && !joinEndpoints.isEmpty()) {
+            throw new IllegalArgumentException("a node either starts a cluster with initial peers or joins one; "
+                    + "not both");
+        }
         initialPeers = Collections.unmodifiableSortedMap(new TreeMap<>(initialPeers));
         labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
     }
@@ -82,6 +104,10 @@ public record NodeConfig(
         builder.clusterName = clusterName;
         builder.tuning = tuning;
         builder.softwareVersion = softwareVersion;
+        builder.joinEndpoints = joinEndpoints;
+        builder.joinToken = joinToken;
+        builder.joinRole = joinRole;
+        builder.capabilities = capabilities;
         return builder;
     }
 
@@ -96,6 +122,10 @@ public record NodeConfig(
         private String clusterName = DEFAULT_CLUSTER_NAME;
         private RaftTuning tuning = RaftTuning.DEFAULT;
         private String softwareVersion = SOFTWARE_VERSION;
+        private List<HostPort> joinEndpoints = List.of();
+        private Optional<Secret> joinToken = Optional.empty();
+        private RaftRole joinRole = RaftRole.VOTER;
+        private CapabilityAd capabilities = CapabilityCatalog.localAdvertisement();
 
         private Builder(String nodeId) {
             this.nodeId = nodeId;
@@ -141,9 +171,27 @@ public record NodeConfig(
             return this;
         }
 
+        /** Join the cluster at these api addresses, presenting this token (none when already joined). */
+        public Builder join(List<HostPort> endpoints, Optional<Secret> token) {
+            joinEndpoints = List.copyOf(endpoints);
+            joinToken = token;
+            return this;
+        }
+
+        public Builder joinRole(RaftRole value) {
+            joinRole = value;
+            return this;
+        }
+
+        /** What the node advertises; tests use it to play an older version. */
+        public Builder capabilities(CapabilityAd value) {
+            capabilities = value;
+            return this;
+        }
+
         public NodeConfig build() {
             return new NodeConfig(nodeId, dataDir, raftAddress, apiAddress, initialPeers, labels, clusterName, tuning,
-                    softwareVersion);
+                    softwareVersion, joinEndpoints, joinToken, joinRole, capabilities);
         }
     }
 }

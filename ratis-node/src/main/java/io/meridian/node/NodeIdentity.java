@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SortedMap;
@@ -14,20 +15,33 @@ import java.util.TreeMap;
 
 /**
  * What a data directory remembers about its node, in {@code node.properties}: its id, cluster,
- * addresses, labels and the initial members, so a restart needs none of them on the command line
- * and a data directory is never started as another node.
+ * addresses, labels, and the initial members or the api addresses it joined through, so a
+ * restart needs none of them on the command line and a data directory is never started as
+ * another node. Never a join token.
  *
  * <p>Immutable and thread-safe.
  */
 public record NodeIdentity(
         String nodeId, String clusterName, String raftAddress, String apiAddress,
-        SortedMap<String, String> labels, SortedMap<String, String> initialPeers) {
+        SortedMap<String, String> labels, SortedMap<String, String> initialPeers, List<String> joinEndpoints,
+        boolean admitted) {
 
     public static final String FILE = "node.properties";
 
     public static NodeIdentity of(NodeConfig config) {
         return new NodeIdentity(config.nodeId(), config.clusterName(), config.raftAddress().toString(),
-                config.apiAddress().toString(), config.labels(), config.initialPeers());
+                config.apiAddress().toString(), config.labels(), config.initialPeers(),
+                config.joinEndpoints().stream().map(HostPort::toString).toList(), config.joinEndpoints().isEmpty());
+    }
+
+    /** Whether the node joins a running cluster (rather than being one of its initial members). */
+    public boolean joins() {
+        return !joinEndpoints.isEmpty();
+    }
+
+    public NodeIdentity withAdmitted(boolean value) {
+        return new NodeIdentity(nodeId, clusterName, raftAddress, apiAddress, labels, initialPeers, joinEndpoints,
+                value);
     }
 
     public static boolean existsIn(Path dataDir) {
@@ -49,7 +63,9 @@ public record NodeIdentity(
             throw new IOException(file + " is damaged: it must name node.id, raft.address and api.address");
         }
         return new NodeIdentity(id, cluster, raft, api, parseMap(properties.getProperty("labels", "")),
-                parseMap(properties.getProperty("initial.peers", "")));
+                parseMap(properties.getProperty("initial.peers", "")),
+                parseList(properties.getProperty("join.endpoints", "")),
+                Boolean.parseBoolean(properties.getProperty("admitted", "true")));
     }
 
     /** Writes the identity atomically: a crash leaves the old file or the new one, never half. */
@@ -62,12 +78,19 @@ public record NodeIdentity(
         properties.setProperty("api.address", apiAddress);
         properties.setProperty("labels", formatMap(labels));
         properties.setProperty("initial.peers", formatMap(initialPeers));
+        properties.setProperty("join.endpoints", String.join(",", joinEndpoints));
+        properties.setProperty("admitted", Boolean.toString(admitted));
         Path tmp = dataDir.resolve(FILE + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp)) {
             properties.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8),
                     "Meridian node identity; written by the node, read at its restart");
         }
         Files.move(tmp, dataDir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** {@code a,b,c} into a list, empty parts dropped. */
+    public static List<String> parseList(String text) {
+        return java.util.Arrays.stream(text.split(",")).map(String::trim).filter(part -> !part.isEmpty()).toList();
     }
 
     /** {@code k=v,k=v} into a sorted map. */

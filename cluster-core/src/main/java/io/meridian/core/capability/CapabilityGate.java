@@ -5,6 +5,7 @@ import static io.meridian.proto.RejectCode.REJECT_CAPABILITY_GATED;
 import io.meridian.core.Rejection;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.TopologyImage;
+import io.meridian.proto.ConfigureMembership;
 import io.meridian.proto.MetadataEntry;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,16 +18,25 @@ import org.pcollections.TreePSet;
  * cluster has not negotiated that high yet, naming the members that hold it back. Old replicas
  * never meet an entry they cannot read.
  *
- * <p>Every kind in the catalogue today needs {@code meridian.entry-format} 1, the floor; a kind
- * added later states the version that introduces it in {@link #requirement}.
+ * <p>Every kind in the catalogue needs {@code meridian.entry-format} 1, the floor, except what a
+ * later version introduced, stated in {@link #requirement}: entry-format 2 added the promotion
+ * criteria of {@code ConfigureMembership}. A replica applying such an entry while the cluster is
+ * below the version ignores what the version added, as an older replica would, so replicas of
+ * both versions stay identical even when an entry slips in as the cluster's value drops.
  *
  * <p>Stateless and thread-safe.
  */
 public final class CapabilityGate {
 
-    /** The capability value an entry needs. */
-    public record Requirement(String capability, long minimum) {
+    /** The capability value an entry needs, and the feature that needs it, for messages. */
+    public record Requirement(String capability, long minimum, String feature) {
     }
+
+    /** What ConfigureMembership's promotion criteria need. */
+    public static final Requirement PROMOTION_CRITERIA = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 2,
+            "promotion criteria in the voter policy");
+    private static final Requirement FLOOR = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 1,
+            "the entry catalogue");
 
     private CapabilityGate() {
     }
@@ -34,11 +44,12 @@ public final class CapabilityGate {
     /** What the entry needs; for a batch, the highest need of its entries. */
     public static Requirement requirement(MetadataEntry entry) {
         return switch (entry.getKindCase()) {
-            case TOPOLOGY, ROUTING, PLACEMENT, MIGRATION_CHECKPOINT, MIGRATION_ABORT, JOIN_TOKEN, GHOST, EDGE_CACHE,
-                    CAPABILITY_ADVERTISEMENT, SCHEDULER_CONTROL, CATALOG_DDL, KIND_NOT_SET ->
-                    new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 1);
+            case TOPOLOGY -> entry.getTopology().hasConfigureMembership()
+                    && hasPromotionCriteria(entry.getTopology().getConfigureMembership()) ? PROMOTION_CRITERIA : FLOOR;
+            case ROUTING, PLACEMENT, MIGRATION_CHECKPOINT, MIGRATION_ABORT, JOIN_TOKEN, GHOST, EDGE_CACHE,
+                    CAPABILITY_ADVERTISEMENT, SCHEDULER_CONTROL, CATALOG_DDL, KIND_NOT_SET -> FLOOR;
             case BATCH -> {
-                Requirement highest = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 1);
+                Requirement highest = FLOOR;
                 for (MetadataEntry inner : entry.getBatch().getEntriesList()) {
                     Requirement need = requirement(inner);
                     if (need.minimum() > highest.minimum()) {
@@ -50,13 +61,26 @@ public final class CapabilityGate {
         };
     }
 
+    public static boolean hasPromotionCriteria(ConfigureMembership configure) {
+        return configure.hasPromoteLagEntries() || configure.hasPromoteAfterMs();
+    }
+
+    /** The cluster's value of a capability: negotiated, else the floor. */
+    public static long value(CapabilitiesImage capabilities, String capability) {
+        return capabilities.negotiated(capability).map(NegotiatedCapability::value)
+                .orElse(CapabilityCatalog.floor(capability));
+    }
+
+    /** Whether the cluster's value meets a requirement. */
+    public static boolean allows(CapabilitiesImage capabilities, Requirement need) {
+        return value(capabilities, need.capability()) >= need.minimum();
+    }
+
     /** Refuses the entry if the cluster has not negotiated what it needs. */
     public static Optional<Rejection> check(TopologyImage topology, CapabilitiesImage capabilities,
             MetadataEntry entry) {
         Requirement need = requirement(entry);
-        long value = capabilities.negotiated(need.capability())
-                .map(NegotiatedCapability::value)
-                .orElse(CapabilityCatalog.floor(need.capability()));
+        long value = value(capabilities, need.capability());
         if (value >= need.minimum()) {
             return Rejection.none();
         }
@@ -71,8 +95,8 @@ public final class CapabilityGate {
                         + supported + ")"));
             }
         }
-        return Rejection.reject(REJECT_CAPABILITY_GATED, "%s entries need %s >= %d; the cluster is at %d, held back "
-                + "by %s", entry.getKindCase().name().toLowerCase(java.util.Locale.ROOT), need.capability(),
+        return Rejection.reject(REJECT_CAPABILITY_GATED, "%s need %s >= %d; the cluster is at %d, held back "
+                + "by %s", need.feature(), need.capability(),
                 need.minimum(), value, holdingBack.isEmpty() ? "no member" : String.join(", ", holdingBack));
     }
 }

@@ -183,7 +183,11 @@ public final class SnapshotCodec {
         void writeHeader(MetadataImage image) throws IOException {
             Provenance provenance = image.provenance();
             VoterPolicy policy = image.topology().voterPolicy();
-            frame(SnapshotRecord.newBuilder().setHeader(SnapshotHeader.newBuilder()
+            SnapshotHeader.Builder header = SnapshotHeader.newBuilder();
+            if (!policy.defaultPromotion()) {
+                header.setPromoteLagEntries(policy.promoteLagEntries()).setPromoteAfterMs(policy.promoteAfterMs());
+            }
+            frame(SnapshotRecord.newBuilder().setHeader(header
                     .setTerm(provenance.term())
                     .setIndex(provenance.index())
                     .setLogicalTimeMs(provenance.logicalTimeMs())
@@ -369,7 +373,11 @@ public final class SnapshotCodec {
         private MetadataImage assemble() throws SnapshotFormatException {
             try {
                 TopologyImage topology = new TopologyImage(TreePMap.fromSortedMap(nodes), header.getBootstrapped(),
-                        new VoterPolicy(header.getMinVoters(), header.getTargetVoters(), header.getAutoPromote()));
+                        new VoterPolicy(header.getMinVoters(), header.getTargetVoters(), header.getAutoPromote(),
+                                header.hasPromoteLagEntries() ? header.getPromoteLagEntries()
+                                        : VoterPolicy.DEFAULT_PROMOTE_LAG_ENTRIES,
+                                header.hasPromoteAfterMs() ? header.getPromoteAfterMs()
+                                        : VoterPolicy.DEFAULT_PROMOTE_AFTER_MS));
                 RoutingImage routing = RoutingImage.of(TreePMap.fromSortedMap(shards), TreePMap.fromSortedMap(groups),
                         header.getRoutingVersion(), header.getNextShardId(), header.getNextGroupId());
                 TreePMap<String, TreePMap<String, TreePSet<Long>>> advertised = TreePMap.fromSortedMap(capabilities);

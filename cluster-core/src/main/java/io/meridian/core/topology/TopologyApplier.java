@@ -13,6 +13,7 @@ import io.meridian.core.Rejection;
 import io.meridian.core.Tx;
 import io.meridian.core.Validation;
 import io.meridian.core.capability.CapabilityApplier;
+import io.meridian.core.capability.CapabilityGate;
 import io.meridian.core.edgecache.EdgeCacheApplier;
 import io.meridian.core.migration.Migration;
 import io.meridian.core.migration.MigrationApplier;
@@ -129,6 +130,16 @@ public final class TopologyApplier {
             return Validation.invalid("target voters must be 1-%d, got %d", VoterPolicy.MAX_VOTERS,
                     Integer.toUnsignedLong(configure.getTargetVoters()));
         }
+        if (configure.hasPromoteLagEntries() && (configure.getPromoteLagEntries() < 1
+                || configure.getPromoteLagEntries() > VoterPolicy.MAX_PROMOTE_LAG_ENTRIES)) {
+            return Validation.invalid("promote lag must be 1-%d entries, got %d", VoterPolicy.MAX_PROMOTE_LAG_ENTRIES,
+                    Integer.toUnsignedLong(configure.getPromoteLagEntries()));
+        }
+        if (configure.hasPromoteAfterMs() && (configure.getPromoteAfterMs() < 0
+                || configure.getPromoteAfterMs() > VoterPolicy.MAX_PROMOTE_AFTER_MS)) {
+            return Validation.invalid("promote after must be 0-%d ms, got %s", VoterPolicy.MAX_PROMOTE_AFTER_MS,
+                    Long.toUnsignedString(configure.getPromoteAfterMs()));
+        }
         return Rejection.none();
     }
 
@@ -169,7 +180,7 @@ public final class TopologyApplier {
             tx.changed(Area.TOPOLOGY, "node " + member.getNodeId(), "registered as an ACTIVE voter at %s",
                     member.getRaftAddress());
         }
-        tx.topology(topology.withBootstrapped(true).withVoterPolicy(new VoterPolicy(min, target, true)));
+        tx.topology(topology.withBootstrapped(true).withVoterPolicy(VoterPolicy.DEFAULT.withVoters(min, target, true)));
         String leader = bootstrap.getGroupLeader().isEmpty() ? ids.first() : bootstrap.getGroupLeader();
         RoutingImage routing = tx.routing();
         ReplicaGroup group = new ReplicaGroup(routing.nextGroupId(), TreePSet.from(ids), leader);
@@ -374,9 +385,22 @@ public final class TopologyApplier {
         if (min > target) {
             return Validation.invalid("min voters %d would be above target voters %d", min, target);
         }
-        tx.topology(tx.topology().withVoterPolicy(new VoterPolicy(min, target, auto)));
-        tx.changed(Area.TOPOLOGY, "voter policy", "min voters %d, target voters %d, auto-promote %s", min, target,
-                auto ? "on" : "off");
+        VoterPolicy next = current.withVoters(min, target, auto);
+        String ignored = "";
+        if (CapabilityGate.hasPromotionCriteria(configure)) {
+            if (CapabilityGate.allows(tx.capabilities(), CapabilityGate.PROMOTION_CRITERIA)) {
+                next = next.withPromotion(
+                        configure.hasPromoteLagEntries() ? configure.getPromoteLagEntries() : next.promoteLagEntries(),
+                        configure.hasPromoteAfterMs() ? configure.getPromoteAfterMs() : next.promoteAfterMs());
+            } else {
+                // What a replica of entry-format 1 does: it does not know these fields.
+                ignored = " (promotion criteria ignored: the cluster is below entry-format 2)";
+            }
+        }
+        tx.topology(tx.topology().withVoterPolicy(next));
+        tx.changed(Area.TOPOLOGY, "voter policy", "min voters %d, target voters %d, auto-promote %s, promote after "
+                + "%d ms within %d entries%s", min, target, auto ? "on" : "off", next.promoteAfterMs(),
+                next.promoteLagEntries(), ignored);
         return Rejection.none();
     }
 }

@@ -53,7 +53,7 @@ class ApplierPropertyTest {
     @Test
     void randomLogsExerciseEveryKindOfEntry() {
         TreeMap<String, Integer> applied = new TreeMap<>();
-        qt().withFixedSeed(20261122L).withExamples(Effort.examples(600)).forAll(EntryGen.log(60))
+        qt().withFixedSeed(20261122L).withExamples(Effort.examples(1500)).forAll(EntryGen.log(60))
                 .checkAssert(log -> checkEveryEntry(log, applied));
         assertThat(applied).as("entry kinds that applied at least once across the run").containsKeys(
                 "topology:JOIN", "topology:ACTIVATE", "topology:PROMOTE", "topology:START_DECOMMISSION",

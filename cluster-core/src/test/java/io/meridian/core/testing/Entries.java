@@ -151,6 +151,12 @@ public final class Entries {
         return topology(TopologyChange.newBuilder().setConfigureMembership(configure));
     }
 
+    /** ConfigureMembership with only the promotion criteria (entry-format 2). */
+    public static MetadataEntry promotionCriteria(int lagEntries, long afterMs) {
+        return topology(TopologyChange.newBuilder().setConfigureMembership(ConfigureMembership.newBuilder()
+                .setPromoteLagEntries(lagEntries).setPromoteAfterMs(afterMs)));
+    }
+
     public static MetadataEntry routing(RoutingChange.Builder change) {
         return MetadataEntry.newBuilder().setRouting(change).build();
     }

@@ -145,6 +145,9 @@ public final class EntryGen {
                 .setRaftAddress("no-port")))));
         kinds.add(weight(1, integers().between(1, 5).zip(integers().between(1, 5),
                 (min, target) -> Entries.configureMembership(min, target, null))));
+        // Promotion criteria: applied only once the cluster negotiated entry-format 2, else ignored.
+        kinds.add(weight(1, integers().between(0, 3).zip(integers().between(0, 3),
+                (lag, after) -> Entries.promotionCriteria(lag * 40, after * 1_000L))));
         return Generate.frequency(kinds);
     }
 

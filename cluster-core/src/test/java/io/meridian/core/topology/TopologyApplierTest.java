@@ -74,7 +74,7 @@ class TopologyApplierTest {
                 .setGroupLeader("b").setMinVoters(1).setTargetVoters(5)));
 
         assertThat(replay.image().routing().groups().get(1L).leader()).isEqualTo("b");
-        assertThat(replay.image().topology().voterPolicy()).isEqualTo(new VoterPolicy(1, 5, true));
+        assertThat(replay.image().topology().voterPolicy()).isEqualTo(VoterPolicy.DEFAULT.withVoters(1, 5, true));
     }
 
     @Test
@@ -309,7 +309,7 @@ class TopologyApplierTest {
         Replay replay = Replay.bootstrapped("n1");
 
         replay.applied(configureMembership(null, 5, false));
-        assertThat(replay.image().topology().voterPolicy()).isEqualTo(new VoterPolicy(3, 5, false));
+        assertThat(replay.image().topology().voterPolicy()).isEqualTo(VoterPolicy.DEFAULT.withVoters(3, 5, false));
 
         replay.rejected(configureMembership(6, null, null), REJECT_INVALID_ARGUMENT);
         replay.rejected(configureMembership(0, null, null), REJECT_INVALID_ARGUMENT);

@@ -78,6 +78,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
@@ -104,6 +105,7 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
     private final NodeRuntime node;
     private final ExecutorService watchExecutor;
     private final Tokens tokens = new Tokens();
+    private final JoinThrottle throttle = new JoinThrottle(System::currentTimeMillis);
 
     public MeridianApiService(NodeRuntime node, ExecutorService watchExecutor) {
         this.node = node;
@@ -123,7 +125,17 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
     }
 
     @Override
-    public void join(JoinRequest request, StreamObserver<WriteReply> out) {
+    public void join(JoinRequest request, StreamObserver<WriteReply> reply) {
+        String source = RemoteAddress.current();
+        OptionalLong wait = throttle.waitMs(source);
+        if (wait.isPresent()) {
+            LOG.warn("{}: Turned away a join from {}: {} refused joins within {} s.", node.nodeId(), source,
+                    JoinThrottle.MAX_FAILURES, JoinThrottle.WINDOW_MS / 1000);
+            reply.onError(ApiErrors.unavailable(Status.Code.RESOURCE_EXHAUSTED, false, "too many refused joins from "
+                    + source + "; try again in " + (wait.getAsLong() + 999) / 1000 + " s"));
+            return;
+        }
+        StreamObserver<WriteReply> out = throttled(source, reply);
         String token = request.getToken();
         if (token.isEmpty() || token.length() > Tokens.MAX_LENGTH) {
             out.onError(Status.PERMISSION_DENIED.withDescription(INVALID_TOKEN).asRuntimeException());
@@ -133,7 +145,8 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
             out.onError(ApiErrors.invalid("a join names the node that joins"));
             return;
         }
-        if (request.hasAdvertisement() && !request.getAdvertisement().getNodeId().equals(request.getNode().getNodeId())) {
+        if (request.hasAdvertisement()
+                && !request.getAdvertisement().getNodeId().equals(request.getNode().getNodeId())) {
             out.onError(ApiErrors.invalid("the advertisement is for " + Validation.printable(
                     request.getAdvertisement().getNodeId()) + ", not for the joining node " + Validation.printable(
                     request.getNode().getNodeId())));
@@ -168,6 +181,31 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
         submit(entry, out, rejection -> rejection.batchEntry() == 0
                 ? Status.PERMISSION_DENIED.withDescription(INVALID_TOKEN).asRuntimeException()
                 : ApiErrors.rejected(rejection));
+    }
+
+    /** Counts the source's refused joins, and forgets them when it joins. */
+    private StreamObserver<WriteReply> throttled(String source, StreamObserver<WriteReply> out) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(WriteReply value) {
+                throttle.succeeded(source);
+                out.onNext(value);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                if (Status.fromThrowable(error).getCode() == Status.Code.PERMISSION_DENIED) {
+                    throttle.failed(source);
+                    LOG.info("{}: Refused a join from {}: {}.", node.nodeId(), source, INVALID_TOKEN);
+                }
+                out.onError(error);
+            }
+
+            @Override
+            public void onCompleted() {
+                out.onCompleted();
+            }
+        };
     }
 
     @Override

@@ -63,7 +63,9 @@ public final class Views {
                 .setBootstrapped(image.topology().bootstrapped())
                 .setMinVoters(image.topology().voterPolicy().minVoters())
                 .setTargetVoters(image.topology().voterPolicy().targetVoters())
-                .setAutoPromote(image.topology().voterPolicy().autoPromote());
+                .setAutoPromote(image.topology().voterPolicy().autoPromote())
+                .setPromoteLagEntries(image.topology().voterPolicy().promoteLagEntries())
+                .setPromoteAfterMs(image.topology().voterPolicy().promoteAfterMs());
         for (Node node : image.topology().nodes().values()) {
             NodeInfo.Builder info = NodeInfo.newBuilder().setNode(RecordCodec.toProto(node));
             if (node.state() == NodeState.DRAINING) {

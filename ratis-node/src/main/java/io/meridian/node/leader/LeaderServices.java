@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The work only the leader does, started when this replica becomes leader and stopped when it
- * stops being one: bootstrapping a new cluster's topology and routing, and recording the expiry
- * of join tokens. Later services (scheduler, membership reconciler) join them here. Each service
+ * stops being one: bootstrapping a new cluster's topology and routing, recording the expiry of
+ * join tokens, and reconciling the Raft configuration with topology. Each service
  * proposes through the log like any client; entries carry what they were decided against, so a
  * proposal from a deposed leader is rejected at apply instead of executed.
  *
@@ -39,23 +39,27 @@ public final class LeaderServices {
     private static final Logger LOG = LoggerFactory.getLogger(LeaderServices.class);
     private static final long RETRY_MS = 500;
     private static final long TOKEN_SWEEP_MS = 10_000;
+    private static final long RECONCILE_MS = 250;
 
     private final String prefix;
     private final ScheduledExecutorService scheduler;
     private final Supplier<MetadataImage> image;
     private final Supplier<RaftGateway> gateway;
     private final Supplier<Collection<RaftPeer>> members;
+    private final MembershipReconciler reconciler;
     private final List<ScheduledFuture<?>> running = new ArrayList<>();
     private long generation;
+    private long reconcilerGeneration = -1;
     private boolean leading;
 
     public LeaderServices(String prefix, ScheduledExecutorService scheduler, Supplier<MetadataImage> image,
-            Supplier<RaftGateway> gateway, Supplier<Collection<RaftPeer>> members) {
+            Supplier<RaftGateway> gateway, Supplier<Collection<RaftPeer>> members, MembershipReconciler reconciler) {
         this.prefix = prefix;
         this.scheduler = scheduler;
         this.image = image;
         this.gateway = gateway;
         this.members = members;
+        this.reconciler = reconciler;
     }
 
     /** Starts the leader's work; a second call while leading does nothing. */
@@ -68,6 +72,8 @@ public final class LeaderServices {
         LOG.info("{}: Became leader; started the leader services.", prefix);
         running.add(scheduler.schedule(() -> bootstrap(current), 0, TimeUnit.MILLISECONDS));
         running.add(scheduler.scheduleWithFixedDelay(() -> expireTokens(current), TOKEN_SWEEP_MS, TOKEN_SWEEP_MS,
+                TimeUnit.MILLISECONDS));
+        running.add(scheduler.scheduleWithFixedDelay(() -> reconcile(current), RECONCILE_MS, RECONCILE_MS,
                 TimeUnit.MILLISECONDS));
     }
 
@@ -123,6 +129,26 @@ public final class LeaderServices {
             retry(() -> bootstrap(expected));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One pass of the membership reconciler; a pass that fails is logged and the next one runs. */
+    private void reconcile(long expected) {
+        synchronized (reconciler) {
+            if (!stillLeading(expected)) {
+                return;
+            }
+            if (reconcilerGeneration != expected) {
+                reconciler.reset();
+                reconcilerGeneration = expected;
+            }
+            try {
+                reconciler.reconcile();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.warn("{}: Membership reconciliation failed; the next pass retries.", prefix, e);
+            }
         }
     }
 

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * This node's way into the metadata group: submits entries (to whichever member leads; Ratis
  * finds it and retries across elections, its retry cache making a retry apply once) and confirms
  * linearizable reads with a read index. When the membership changes, a new Ratis client is built
- * for the new members; the old one is closed once its requests had time to finish.
+ * for the new members; the old one is closed once its requests had time to finish. A node that
+ * has not joined any configuration yet has no members to send to: its writes and reads fail at
+ * once, saying so.
  *
  * <p>Thread-safe.
  */
@@ -48,6 +50,7 @@ public final class RaftGateway implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftGateway.class);
     private static final Duration RETRY_SLEEP = Duration.ofMillis(100);
+    private static final String NOT_A_MEMBER = "this node is not a member of the metadata group yet";
 
     private final String prefix;
     private final RaftGroupId groupId;
@@ -69,7 +72,7 @@ public final class RaftGateway implements Closeable {
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
                 TimeDuration.valueOf(tuning.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
         this.peers = sorted(peers);
-        this.client = newClient(this.peers);
+        this.client = this.peers.isEmpty() ? null : newClient(this.peers);
     }
 
     private static List<RaftPeer> sorted(Collection<RaftPeer> peers) {
@@ -103,7 +106,9 @@ public final class RaftGateway implements Closeable {
         peers = next;
         client = newClient(next);
         LOG.info("{}: Metadata group members are now {}.", prefix, next);
-        scheduler.schedule(() -> closeQuietly(old), tuning.writeTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        if (old != null) {
+            scheduler.schedule(() -> closeQuietly(old), tuning.writeTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -113,8 +118,13 @@ public final class RaftGateway implements Closeable {
     public CompletableFuture<EntryOutcome> submit(MetadataEntry entry) {
         CompletableFuture<EntryOutcome> result = new CompletableFuture<>();
         CompletableFuture<RaftClientReply> reply;
+        RaftClient current = client;
+        if (current == null) {
+            result.completeExceptionally(WriteFailure.notTaken(NOT_A_MEMBER, null));
+            return result;
+        }
         try {
-            reply = client.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray())));
+            reply = current.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray())));
         } catch (RuntimeException e) {
             result.completeExceptionally(WriteFailure.notTaken("the Raft client is closed: " + e.getMessage(), e));
             return result;
@@ -185,7 +195,12 @@ public final class RaftGateway implements Closeable {
      */
     public CompletableFuture<Void> readBarrier() {
         CompletableFuture<Void> result = new CompletableFuture<>();
-        client.async().sendReadOnlyUnordered(Message.EMPTY, self)
+        RaftClient current = client;
+        if (current == null) {
+            result.completeExceptionally(new IOException(NOT_A_MEMBER));
+            return result;
+        }
+        current.async().sendReadOnlyUnordered(Message.EMPTY, self)
                 .orTimeout(tuning.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((reply, error) -> {
                     if (error != null) {
@@ -199,15 +214,21 @@ public final class RaftGateway implements Closeable {
         return result;
     }
 
-    /** The Ratis client, for admin calls (snapshots, leadership transfer, configuration). */
-    public RaftClient client() {
-        return client;
+    /** The Ratis client, for admin calls (snapshots, leadership transfer); fails before this node joined. */
+    public RaftClient client() throws IOException {
+        RaftClient current = client;
+        if (current == null) {
+            throw new IOException(NOT_A_MEMBER);
+        }
+        return current;
     }
 
     @Override
     public synchronized void close() {
         closed = true;
-        closeQuietly(client);
+        if (client != null) {
+            closeQuietly(client);
+        }
     }
 
     private void closeQuietly(RaftClient old) {

@@ -51,9 +51,9 @@ import org.slf4j.LoggerFactory;
  * The metadata group's state machine: a thin adapter between Ratis and cluster-core.
  *
  * <ul>
- *   <li>{@link #startTransaction} (leader): decodes the request, runs the stateless checks and the
- *       capability gate, and stamps the leader's time into the entry. A refused entry never reaches
- *       the log; the submitter gets the reason.</li>
+ *   <li>{@link #startTransaction} (leader): decodes the request, runs the stateless checks, the
+ *       capability gate and the leader's guard, and stamps the leader's time into the entry. A
+ *       refused entry never reaches the log; the submitter gets the reason.</li>
  *   <li>{@link #applyTransaction} (every replica, in log order): applies through cluster-core,
  *       publishes the new image, and replies with the outcome. An entry that does not decode, or
  *       one this version cannot apply, stops the replica: it must never apply a guess.</li>
@@ -74,6 +74,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private final ChangeFeed feed;
     private final Clock clock;
     private final AtomicReference<LeaderHooks> hooks = new AtomicReference<>(LeaderHooks.NONE);
+    private final AtomicReference<EntryGuard> guard = new AtomicReference<>(EntryGuard.NONE);
     private final AtomicReference<DigestedImage> digested = new AtomicReference<>();
     private final AtomicLong snapshotsInstalled = new AtomicLong();
     private final AtomicLong snapshotsTaken = new AtomicLong();
@@ -90,6 +91,11 @@ public final class MetadataStateMachine extends BaseStateMachine {
 
     public void setHooks(LeaderHooks value) {
         hooks.set(Objects.requireNonNull(value, "hooks"));
+    }
+
+    /** The leader's check on what only it knows, run after the stateless checks and the gate. */
+    public void setGuard(EntryGuard value) {
+        guard.set(Objects.requireNonNull(value, "guard"));
     }
 
     /** The state as last applied. */
@@ -183,7 +189,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
         }
         MetadataImage current = image;
         Optional<Rejection> refusal = EntryValidator.validate(entry)
-                .or(() -> CapabilityGate.check(current.topology(), current.capabilities(), entry));
+                .or(() -> CapabilityGate.check(current.topology(), current.capabilities(), entry))
+                .or(() -> guard.get().check(current, entry));
         if (refusal.isPresent()) {
             return refused(context, refusal.get());
         }

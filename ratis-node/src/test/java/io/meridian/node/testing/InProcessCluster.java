@@ -3,10 +3,12 @@ package io.meridian.node.testing;
 import static org.awaitility.Awaitility.await;
 
 import io.meridian.client.MeridianClient;
+import io.meridian.core.topology.RaftRole;
 import io.meridian.node.HostPort;
 import io.meridian.node.MeridianNode;
 import io.meridian.node.NodeConfig;
 import io.meridian.node.RaftTuning;
+import io.meridian.node.Secret;
 import io.meridian.node.statemachine.MetadataStateMachine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +25,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -40,6 +43,7 @@ public final class InProcessCluster implements AutoCloseable {
 
     private final Path root;
     private final boolean deleteRoot;
+    private RaftTuning tuning = RaftTuning.DEFAULT;
     private final Map<String, NodeConfig> configs = new TreeMap<>();
     private final Map<String, MeridianNode> running = new TreeMap<>();
 
@@ -85,6 +89,7 @@ public final class InProcessCluster implements AutoCloseable {
                 boolean temporary = root == null;
                 Path dir = temporary ? Files.createTempDirectory("meridian-cluster-") : root;
                 InProcessCluster cluster = new InProcessCluster(dir, temporary);
+                cluster.tuning = tuning;
                 TreeMap<String, String> peers = new TreeMap<>();
                 TreeMap<String, HostPort[]> addresses = new TreeMap<>();
                 for (int i = 1; i <= nodes; i++) {
@@ -111,6 +116,12 @@ public final class InProcessCluster implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
     }
 
@@ -240,6 +251,64 @@ public final class InProcessCluster implements AutoCloseable {
         return running.get(id);
     }
 
+    /** Restarts a stopped node with its configuration changed, such as the capabilities it advertises. */
+    public MeridianNode restart(String id, UnaryOperator<NodeConfig.Builder> change) {
+        configs.put(id, change.apply(configs.get(id).toBuilder()).build());
+        return restart(id);
+    }
+
+    /**
+     * Starts a new node that joins the running cluster through the api addresses of the running
+     * nodes, presenting this token; returns once the cluster admitted it (it then catches up).
+     */
+    public MeridianNode join(String id, String token, Map<String, String> labels, RaftRole role) {
+        try {
+            return joinAt(id, new HostPort("127.0.0.1", freePort()), new HostPort("127.0.0.1", freePort()),
+                    Optional.of(token), labels, role);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Starts a node at these addresses that joins the running cluster, presenting the token if
+     * there is one (without, the cluster must have admitted it already).
+     */
+    public MeridianNode joinAt(String id, HostPort raft, HostPort api, Optional<String> token,
+            Map<String, String> labels, RaftRole role) {
+        try {
+            Path dir = root.resolve(id);
+            if (!configs.containsKey(id) && Files.exists(dir)) {
+                deleteTree(dir); // what an earlier, refused attempt left
+            }
+            List<HostPort> endpoints = running.values().stream().map(MeridianNode::apiAddress).toList();
+            NodeConfig config = NodeConfig.builder(id)
+                    .dataDir(root.resolve(id))
+                    .raftAddress(raft)
+                    .apiAddress(api)
+                    .labels(labels)
+                    .tuning(tuning)
+                    .join(endpoints, token.map(Secret::of))
+                    .joinRole(role)
+                    .build();
+            MeridianNode node = MeridianNode.start(config);
+            configs.put(id, config.toBuilder().join(endpoints, Optional.empty()).build());
+            running.put(id, node);
+            return node;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Forgets a node that stopped by itself (the cluster let it go), so it is not restarted. */
+    public void forget(String id) {
+        MeridianNode node = running.remove(id);
+        if (node != null) {
+            node.close();
+        }
+        configs.remove(id);
+    }
+
     /** Restarts every stopped node. */
     public void restartAll() {
         List<String> stopped = configs.keySet().stream().filter(id -> !running.containsKey(id)).toList();
@@ -275,8 +344,8 @@ public final class InProcessCluster implements AutoCloseable {
         MeridianNode.closeAll(running.values());
         running.clear();
         if (deleteRoot) {
-            try (Stream<Path> files = Files.walk(root)) {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            try {
+                deleteTree(root);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

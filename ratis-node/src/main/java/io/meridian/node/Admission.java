@@ -1,0 +1,175 @@
+package io.meridian.node;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.meridian.core.topology.Labels;
+import io.meridian.proto.AdvertiseNode;
+import io.meridian.proto.JoinNode;
+import io.meridian.proto.JoinRequest;
+import io.meridian.proto.MeridianServiceGrpc;
+import io.meridian.proto.MeridianServiceGrpc.MeridianServiceBlockingStub;
+import io.meridian.proto.NodeInfo;
+import io.meridian.proto.NodeRecord;
+import io.meridian.proto.NodeStateProto;
+import io.meridian.proto.ReadOptions;
+import io.meridian.proto.TopologyReply;
+import io.meridian.proto.WriteReply;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftPeer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a new node gets into a running cluster: it asks the cluster (through any of the api
+ * addresses it was given) whether it is a member already, and if not presents its join token
+ * with its advertisement. The token is sent once, over the API, and never logged: errors say
+ * what the cluster answered, which for a bad token is only "invalid or expired token".
+ *
+ * <p>Used once, by the starting node's thread.
+ */
+final class Admission {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
+    private static final long CALL_DEADLINE_MS = 5_000;
+    private static final long RETRY_MS = 250;
+
+    /** The outcome: the members to send writes to until this node's own configuration arrives. */
+    record Admitted(boolean justJoined, long index, List<RaftPeer> members) {
+    }
+
+    private final NodeConfig config;
+    private final List<HostPort> endpoints;
+    private final String prefix;
+
+    /** Joins through the configured endpoints, else those the data directory remembers. */
+    Admission(NodeConfig config, NodeIdentity identity) throws IOException {
+        this.config = config;
+        this.prefix = config.nodeId();
+        List<HostPort> remembered = new ArrayList<>();
+        for (String endpoint : identity.joinEndpoints()) {
+            remembered.add(HostPort.parse("join endpoint", endpoint));
+        }
+        this.endpoints = config.joinEndpoints().isEmpty() ? remembered : config.joinEndpoints();
+        if (endpoints.isEmpty()) {
+            throw new IOException("node " + config.nodeId() + " has not joined yet and knows no cluster to join");
+        }
+    }
+
+    /**
+     * Makes sure this node is in the cluster's topology, joining with its token when it is not.
+     * Fails when the cluster refuses, when the id or raft address belongs to another node, or
+     * when no endpoint answers within the write timeout.
+     */
+    Admitted admit(String apiAddress, byte[] capabilities) throws IOException {
+        long deadline = System.nanoTime() + config.tuning().writeTimeout().toNanos();
+        List<ManagedChannel> channels = new ArrayList<>();
+        for (HostPort endpoint : endpoints) {
+            channels.add(NettyChannelBuilder.forTarget(endpoint.toString()).usePlaintext().build());
+        }
+        try {
+            String lastProblem = "";
+            int attempt = 0;
+            while (System.nanoTime() - deadline < 0) {
+                ManagedChannel channel = channels.get(attempt++ % channels.size());
+                MeridianServiceBlockingStub stub = MeridianServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS);
+                try {
+                    TopologyReply topology = stub.getTopology(ReadOptions.getDefaultInstance());
+                    Optional<NodeRecord> known = member(topology, config.nodeId());
+                    if (known.isPresent()) {
+                        return alreadyMember(known.get(), topology);
+                    }
+                    WriteReply joined = join(stub, apiAddress, capabilities);
+                    LOG.info("{}: Joined the cluster through {} at index {} as a JOINING learner; catching up.",
+                            prefix, channel.authority(), joined.getIndex());
+                    TopologyReply after = MeridianServiceGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                            .getTopology(ReadOptions.getDefaultInstance());
+                    return new Admitted(true, joined.getIndex(), members(after));
+                } catch (StatusRuntimeException e) {
+                    Status.Code code = e.getStatus().getCode();
+                    if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+                        lastProblem = channel.authority() + ": " + e.getStatus().getDescription();
+                        sleep();
+                        continue;
+                    }
+                    throw new IOException("the cluster refused to let " + config.nodeId() + " join: "
+                            + e.getStatus().getDescription(), e);
+                }
+            }
+            throw new IOException("no endpoint of " + endpoints + " let " + config.nodeId() + " join "
+                    + "within " + config.tuning().writeTimeout().toMillis() + " ms (last: " + lastProblem + ")");
+        } finally {
+            channels.forEach(ManagedChannel::shutdownNow);
+        }
+    }
+
+    private Admitted alreadyMember(NodeRecord known, TopologyReply topology) throws IOException {
+        if (!known.getRaftAddress().equals(config.raftAddress().toString())) {
+            throw new IOException("the cluster already has a node " + config.nodeId() + " at raft address "
+                    + known.getRaftAddress() + "; this one listens on " + config.raftAddress());
+        }
+        if (known.getState() == NodeStateProto.NODE_STATE_DECOMMISSIONED) {
+            throw new IOException("node " + config.nodeId() + " was decommissioned; it cannot come back under the "
+                    + "same id (remove it with `meridian node leave " + config.nodeId() + "` and join anew)");
+        }
+        LOG.info("{}: Already a member of the cluster ({}); waiting to be in its Raft configuration.", prefix,
+                known.getState());
+        return new Admitted(false, topology.getIndex(), members(topology));
+    }
+
+    private WriteReply join(MeridianServiceBlockingStub stub, String apiAddress, byte[] capabilities)
+            throws IOException {
+        Secret token = config.joinToken().orElseThrow(() -> new IOException("node " + config.nodeId() + " is not a "
+                + "member of the cluster at " + endpoints + " yet; it needs a join token (issue one "
+                + "with `meridian token issue`)"));
+        return stub.join(JoinRequest.newBuilder()
+                .setToken(token.reveal())
+                .setNode(JoinNode.newBuilder()
+                        .setNodeId(config.nodeId())
+                        .setRaftAddress(config.raftAddress().toString())
+                        .setApiAddress(apiAddress)
+                        .addAllLabels(Labels.toProto(config.labels()))
+                        .setRequestedRole(config.joinRole().toProto()))
+                .setAdvertisement(AdvertiseNode.newBuilder()
+                        .setNodeId(config.nodeId())
+                        .setApiAddress(apiAddress)
+                        .addAllLabels(Labels.toProto(config.labels()))
+                        .setSoftwareVersion(config.softwareVersion())
+                        .setCapabilities(ByteString.copyFrom(capabilities)))
+                .build());
+    }
+
+    private static Optional<NodeRecord> member(TopologyReply topology, String nodeId) {
+        return topology.getNodesList().stream().map(NodeInfo::getNode)
+                .filter(node -> node.getNodeId().equals(nodeId)).findFirst();
+    }
+
+    /** The cluster's members as Raft peers, for this node's first writes. */
+    private static List<RaftPeer> members(TopologyReply topology) {
+        List<RaftPeer> peers = new ArrayList<>();
+        for (NodeInfo info : topology.getNodesList()) {
+            NodeRecord node = info.getNode();
+            if (node.getState() != NodeStateProto.NODE_STATE_DECOMMISSIONED) {
+                peers.add(RaftPeer.newBuilder().setId(node.getNodeId()).setAddress(node.getRaftAddress()).build());
+            }
+        }
+        return peers;
+    }
+
+    private static void sleep() throws IOException {
+        try {
+            Thread.sleep(RETRY_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while joining", e);
+        }
+    }
+}
