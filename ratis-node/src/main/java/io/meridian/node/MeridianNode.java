@@ -473,14 +473,9 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
 
     @Override
     public long takeSnapshot() throws IOException {
-        var reply = gateway.client().getSnapshotManagementApi(selfId).create(true,
-                config.tuning().writeTimeout().toMillis());
-        if (!reply.isSuccess()) {
-            throw reply.getException() != null ? reply.getException()
-                    : new IOException("the Raft server refused to take a snapshot");
-        }
-        LOG.info("{}: Took a snapshot on demand at index {}.", prefix, reply.getLogIndex());
-        return reply.getLogIndex();
+        long index = membership.takeSnapshot(config.tuning().writeTimeout().toMillis());
+        LOG.info("{}: Took a snapshot on demand at index {}.", prefix, index);
+        return index;
     }
 
     @Override

@@ -59,11 +59,13 @@ public final class RaftMembership implements Closeable {
 
     private final Supplier<Optional<RaftServer.Division>> division;
     private final RaftClient admin;
+    private final RaftPeerId self;
     private final RaftTuning tuning;
 
     public RaftMembership(Supplier<Optional<RaftServer.Division>> division, RaftGroup selfOnly, RaftTuning tuning) {
         this.division = division;
         this.tuning = tuning;
+        this.self = selfOnly.getPeers().iterator().next().getId();
         RaftProperties properties = new RaftProperties();
         // A change waits for new members to catch up (staging) and for the joint configuration to
         // commit; the reconciler retries on its next pass rather than here.
@@ -148,6 +150,16 @@ public final class RaftMembership implements Closeable {
             throw reply.getException() != null ? reply.getException()
                     : new IOException("the configuration change was not accepted");
         }
+    }
+
+    /** Makes this replica write a snapshot now; returns the index it covers. */
+    public long takeSnapshot(long timeoutMs) throws IOException {
+        RaftClientReply reply = admin.getSnapshotManagementApi(self).create(true, timeoutMs);
+        if (!reply.isSuccess()) {
+            throw reply.getException() != null ? reply.getException()
+                    : new IOException("the Raft server refused to take a snapshot");
+        }
+        return reply.getLogIndex();
     }
 
     /** Hands leadership to another voter (this replica leads). */
