@@ -66,6 +66,12 @@ final class LocalClusterCommand implements Callable<Integer> {
             description = "Node nI uses base+I for Raft and base+100+I for the API (default: ${DEFAULT-VALUE}).")
     int basePort;
 
+    @Option(names = "--simulate", description = "Also run the simulated data plane (see `meridian simulate`): "
+            + "skewed load that makes the scheduler split shards, spread replicas onto joined nodes and balance; "
+            + "shows the cluster converging. Sets the scheduler's tick-interval to 1s, max-actions-per-tick to 10 "
+            + "and cooldown to 30s.")
+    boolean simulate;
+
     @Spec
     CommandSpec spec;
 
@@ -129,6 +135,9 @@ final class LocalClusterCommand implements Callable<Integer> {
         }
         out.println("Ctrl-C stops the cluster; try `./meridian cluster status` in another terminal.");
         out.flush();
+        if (simulate) {
+            simulate(endpoints, out);
+        }
         for (MeridianNode node : running) {
             node.stopped().thenAccept(reason -> {
                 if (!reason.equals("stopped")) {
@@ -139,6 +148,31 @@ final class LocalClusterCommand implements Callable<Integer> {
         }
         stopped.await();
         return ExitCode.OK;
+    }
+
+    /** Runs the simulated data plane against the cluster, with its live view, until the process stops. */
+    private static void simulate(String endpoints, PrintWriter out) throws InterruptedException {
+        io.meridian.client.MeridianClient client = io.meridian.client.MeridianClient.builder().endpoints(endpoints)
+                .timeout(java.time.Duration.ofSeconds(10)).build();
+        for (String[] setting : new String[][] {{"tick-interval", "1s"}, {"max-actions-per-tick", "10"},
+                {"cooldown", "30s"}}) {
+            client.controlScheduler(io.meridian.proto.SchedulerControl.newBuilder().setSet(
+                    io.meridian.proto.SetSchedulerParameter.newBuilder().setKey(setting[0]).setValue(setting[1]))
+                    .build());
+        }
+        out.println("simulating the data plane: 16 shards, skew 1.0, 8.0GiB growing; scheduler tick-interval 1s, "
+                + "max-actions-per-tick 10, cooldown 30s");
+        out.flush();
+        Thread view = new Thread(() -> {
+            try {
+                SimulateCommand.run(client, io.meridian.client.sim.Simulator.Options.defaults()
+                        .withGrowth(0.005, 0.01), java.time.Duration.ofSeconds(1), 0, out, System.console() != null);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "meridian-simulate");
+        view.setDaemon(true);
+        view.start();
     }
 
     private static String endpoints(List<MeridianNode> running) {

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         subcommands = {LocalClusterCommand.class, NodeCommand.class, ClusterCommand.class, TokenCommand.class,
                 ShardsCommand.class, RoutingCommand.class, MigrationsCommand.class, GhostsCommand.class,
                 EdgeCacheCommand.class, CapabilitiesCommand.class, SchedulerCommand.class, CatalogCommand.class,
-                WatchCommand.class, CommandLine.HelpCommand.class},
+                WatchCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  meridian local-cluster                      # three nodes on this machine",
                 "  meridian cluster status",

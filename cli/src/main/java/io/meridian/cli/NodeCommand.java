@@ -70,10 +70,15 @@ final class NodeCommand {
                     .findFirst().orElse(status.getCommitIndex());
             Map<String, MemberStatus> members = new TreeMap<>();
             status.getMembersList().forEach(m -> members.put(m.getId(), m));
-            Output.Table table = Output.table("NODE", "STATE", "ROLE", "ZONE", "LAG", "VERSION", "API", "BLOCKED BY");
+            Map<String, io.meridian.proto.NodeLoad> load = new TreeMap<>();
+            Output.load(client, io.meridian.proto.GetLoadRequest.getDefaultInstance())
+                    .ifPresent(found -> found.getNodesList().forEach(node -> load.put(node.getNodeId(), node)));
+            Output.Table table = Output.table("NODE", "STATE", "ROLE", "ZONE", "LAG", "VERSION", "API", "REPLICAS",
+                    "LEADS", "HOSTED", "DISK USED", "BLOCKED BY");
             for (NodeInfo info : topology.getNodesList()) {
                 NodeRecord node = info.getNode();
                 MemberStatus member = members.get(node.getNodeId());
+                Optional<io.meridian.proto.NodeLoad> usage = Optional.ofNullable(load.get(node.getNodeId()));
                 String lag = member == null || !member.getError().isEmpty() ? "?"
                         : Long.toString(Math.max(0, leaderCommit - member.getAppliedIndex()));
                 String zone = node.getLabelsList().stream().filter(l -> l.getKey().equals("zone"))
@@ -82,6 +87,12 @@ final class NodeCommand {
                         Output.name(node.getRole(), "RAFT_ROLE_"), zone, lag,
                         node.getSoftwareVersion().isEmpty() ? "-" : node.getSoftwareVersion(),
                         node.getApiAddress().isEmpty() ? "-" : node.getApiAddress(),
+                        usage.map(u -> (Object) u.getReplicas()).orElse("-"),
+                        usage.map(u -> (Object) u.getLeading()).orElse("-"),
+                        usage.filter(io.meridian.proto.NodeLoad::getReported).map(u -> Output.bytes(u.getHostedBytes()))
+                                .orElse("-"),
+                        usage.filter(io.meridian.proto.NodeLoad::getReported).map(u -> Output.bytes(u.getUsedBytes())
+                                + "/" + Output.bytes(u.getCapacityBytes())).orElse("-"),
                         info.getBlockedBy().isEmpty() ? "" : info.getBlockedBy());
             }
             table.print(out);

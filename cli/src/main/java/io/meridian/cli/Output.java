@@ -49,6 +49,39 @@ final class Output {
                 Instant.ofEpochMilli(epochMs).truncatedTo(ChronoUnit.SECONDS));
     }
 
+    /** Bytes for people, in binary units to one decimal: 512B, 1.5KiB, 96.0MiB. */
+    static String bytes(long value) {
+        if (value < 1024) {
+            return value + "B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double scaled = value;
+        int unit = -1;
+        while (scaled >= 1024 && unit < units.length - 1) {
+            scaled /= 1024;
+            unit++;
+        }
+        return String.format(java.util.Locale.ROOT, "%.1f%s", scaled, units[unit]);
+    }
+
+    /** Basis points as a percentage to one decimal. */
+    static String percent(long bps) {
+        return String.format(java.util.Locale.ROOT, "%.1f%%", bps / 100.0);
+    }
+
+    /**
+     * The load the leader holds, or empty when it cannot be had (no leader, say): listings show
+     * "-" for load rather than failing.
+     */
+    static java.util.Optional<io.meridian.proto.LoadReply> load(io.meridian.client.MeridianClient client,
+            io.meridian.proto.GetLoadRequest request) {
+        try {
+            return java.util.Optional.of(client.load(request));
+        } catch (io.meridian.client.MeridianException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** A key for people: quoted text when printable, else hex. */
     static String key(ByteString key) {
         return Key.of(key).toString();

@@ -40,7 +40,7 @@ final class ShardsCommand {
 
     /** `meridian shards list`. */
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Shards in id order: range, group, replicas, leader.",
+            description = "Shards in id order: range, group, replicas, leader, and the size and traffic last reported.",
             footer = {"", "Examples:", "  meridian shards list", "  meridian shards list --node n2 --limit 50"})
     static final class ListShards extends ClientCommand {
         @Option(names = "--node", paramLabel = "ID", description = "Only the shards with a replica on this node.")
@@ -63,12 +63,19 @@ final class ShardsCommand {
             }
             java.util.Map<Long, io.meridian.proto.GroupRecord> groups = new java.util.TreeMap<>();
             client.routing().getGroupsList().forEach(info -> groups.put(info.getGroup().getGroupId(), info.getGroup()));
-            Output.Table table = Output.table("SHARD", "RANGE", "GROUP", "REPLICAS", "LEADER", "EPOCH");
+            java.util.Map<Long, io.meridian.proto.ShardLoad> load = new java.util.TreeMap<>();
+            Output.load(client, io.meridian.proto.GetLoadRequest.newBuilder().addAllShardIds(reply.getShardsList()
+                    .stream().map(ShardRecord::getShardId).toList()).build())
+                    .ifPresent(found -> found.getShardsList().forEach(shard -> load.put(shard.getShardId(), shard)));
+            Output.Table table = Output.table("SHARD", "RANGE", "GROUP", "REPLICAS", "LEADER", "EPOCH", "SIZE", "QPS");
             for (ShardRecord shard : reply.getShardsList()) {
                 io.meridian.proto.GroupRecord group = groups.get(shard.getGroupId());
+                io.meridian.proto.ShardLoad reported = load.get(shard.getShardId());
                 table.row(shard.getShardId(), Output.range(shard), shard.getGroupId(),
                         group == null ? "?" : String.join(",", group.getMembersList()),
-                        group == null || group.getLeader().isEmpty() ? "-" : group.getLeader(), shard.getEpoch());
+                        group == null || group.getLeader().isEmpty() ? "-" : group.getLeader(), shard.getEpoch(),
+                        reported == null ? "-" : Output.bytes(reported.getSizeBytes()),
+                        reported == null ? "-" : reported.getReadsPerSec() + reported.getWritesPerSec());
             }
             table.print(out);
             if (reply.getNextAfterShardId() != 0) {

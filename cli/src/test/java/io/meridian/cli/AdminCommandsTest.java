@@ -7,7 +7,7 @@ import io.meridian.proto.GetCatalogReply;
 import io.meridian.proto.IssueTokenReply;
 import io.meridian.proto.ListTokensReply;
 import io.meridian.proto.RaftRoleProto;
-import io.meridian.proto.SchedulerConfigRecord;
+import io.meridian.proto.SchedulerStatusReply;
 import io.meridian.proto.TokenStateProto;
 import io.meridian.proto.WatchEvent;
 import java.io.IOException;
@@ -73,10 +73,11 @@ class AdminCommandsTest extends CliTestBase {
         assertThat(status.lines().get(0)).isEqualTo("paused: maintenance window");
         assertThat(status.lines()).contains("SETTING                VALUE   DEFAULT",
                 "split-size             256MiB  96MiB");
-        SchedulerConfigRecord json = run("scheduler", "status", "-o", "json").ok()
-                .json(SchedulerConfigRecord.getDefaultInstance());
-        assertThat(json.getSplitSizeBytes()).isEqualTo(256L << 20);
-        assertThat(json.getPaused()).isTrue();
+        SchedulerStatusReply json = run("scheduler", "status", "-o", "json").ok()
+                .json(SchedulerStatusReply.getDefaultInstance());
+        assertThat(json.getConfig().getSplitSizeBytes()).isEqualTo(256L << 20);
+        assertThat(json.getConfig().getPaused()).isTrue();
+        assertThat(json.getLeaderId()).isNotEmpty();
 
         run("scheduler", "set", "split-size", "lots").refused("INVALID_ARGUMENT");
         Result unknown = run("scheduler", "set", "bogus", "1").refused("INVALID_ARGUMENT");
@@ -112,9 +113,9 @@ class AdminCommandsTest extends CliTestBase {
     void capabilitiesShowEachNodeAndTheClusterValue() {
         Result table = run("capabilities", "show").ok();
         assertThat(table.lines()).containsExactly(
-                "CAPABILITY                VALUE  FLOOR  n1   n2   n3",
-                "meridian.entry-format     2      1      1,2  1,2  1,2",
-                "meridian.snapshot-format  1      1      1    1    1");
+                "CAPABILITY                VALUE  FLOOR  n1     n2     n3",
+                "meridian.entry-format     3      1      1,2,3  1,2,3  1,2,3",
+                "meridian.snapshot-format  1      1      1      1      1");
         CapabilitiesReply json = run("capabilities", "show", "-o", "json").ok()
                 .json(CapabilitiesReply.getDefaultInstance());
         assertThat(json.getNodesList()).hasSize(3);

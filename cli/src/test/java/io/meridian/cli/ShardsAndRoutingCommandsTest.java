@@ -27,7 +27,7 @@ class ShardsAndRoutingCommandsTest extends CliTestBase {
 
         Result list = run("shards", "list").ok();
         assertThat(list.lines()).containsExactly(
-                "SHARD  RANGE          GROUP  REPLICAS  LEADER  EPOCH",
+                "SHARD  RANGE          GROUP  REPLICAS  LEADER  EPOCH  SIZE  QPS",
                 list.lines().get(1), list.lines().get(2), list.lines().get(3));
         assertThat(list.lines().get(1)).startsWith("1      ['', 'm')");
         assertThat(list.lines().get(2)).startsWith("2      ['m', 0x7400)");

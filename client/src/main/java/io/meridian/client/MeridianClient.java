@@ -18,6 +18,7 @@ import io.meridian.proto.EdgeCacheNodeRecord;
 import io.meridian.proto.GetCatalogReply;
 import io.meridian.proto.GetCatalogRequest;
 import io.meridian.proto.GetEdgeCacheStatsRequest;
+import io.meridian.proto.GetLoadRequest;
 import io.meridian.proto.GetMigrationRequest;
 import io.meridian.proto.GhostChange;
 import io.meridian.proto.IssueTokenReply;
@@ -32,18 +33,23 @@ import io.meridian.proto.ListMigrationsRequest;
 import io.meridian.proto.ListShardsReply;
 import io.meridian.proto.ListShardsRequest;
 import io.meridian.proto.ListTokensReply;
+import io.meridian.proto.LoadReply;
+import io.meridian.proto.LoadReport;
 import io.meridian.proto.LocalStatusRequest;
 import io.meridian.proto.LocateKeyReply;
 import io.meridian.proto.LocateKeyRequest;
 import io.meridian.proto.MemberStatus;
-import io.meridian.proto.MeridianServiceGrpc;
 import io.meridian.proto.MeridianServiceGrpc.MeridianServiceBlockingStub;
+import io.meridian.proto.MeridianServiceGrpc;
 import io.meridian.proto.MigrationAbort;
 import io.meridian.proto.MigrationCheckpoint;
 import io.meridian.proto.MigrationRecord;
 import io.meridian.proto.PlacementCommand;
+import io.meridian.proto.PlanPlacementRequest;
+import io.meridian.proto.PlanReply;
 import io.meridian.proto.ReadOptions;
 import io.meridian.proto.RejectionDetail;
+import io.meridian.proto.ReportLoadReply;
 import io.meridian.proto.ResolveGhostReply;
 import io.meridian.proto.ResolveGhostRequest;
 import io.meridian.proto.RevokeTokenRequest;
@@ -51,14 +57,16 @@ import io.meridian.proto.RoutingChange;
 import io.meridian.proto.RoutingReply;
 import io.meridian.proto.SchedulerConfigRecord;
 import io.meridian.proto.SchedulerControl;
+import io.meridian.proto.SchedulerStatusReply;
+import io.meridian.proto.SchedulerStatusRequest;
 import io.meridian.proto.StatusReply;
 import io.meridian.proto.StatusRequest;
 import io.meridian.proto.TakeSnapshotReply;
 import io.meridian.proto.TakeSnapshotRequest;
-import io.meridian.proto.TransferLeadershipReply;
-import io.meridian.proto.TransferLeadershipRequest;
 import io.meridian.proto.TopologyChange;
 import io.meridian.proto.TopologyReply;
+import io.meridian.proto.TransferLeadershipReply;
+import io.meridian.proto.TransferLeadershipRequest;
 import io.meridian.proto.Unavailable;
 import io.meridian.proto.WatchEvent;
 import io.meridian.proto.WatchRequest;
@@ -321,6 +329,26 @@ public final class MeridianClient implements AutoCloseable {
 
     public GetCatalogReply catalog(GetCatalogRequest request) {
         return read(stub -> stub.getCatalog(request));
+    }
+
+    // ---- Load and the scheduler (the leader answers; any node forwards). ----
+
+    /** Reports a data node's load; it replaces the node's previous report. Soft state: safe to repeat. */
+    public ReportLoadReply reportLoad(LoadReport report) {
+        return read(stub -> stub.reportLoad(report));
+    }
+
+    public LoadReply load(GetLoadRequest request) {
+        return read(stub -> stub.getLoad(request));
+    }
+
+    public SchedulerStatusReply schedulerStatus() {
+        return read(stub -> stub.getSchedulerStatus(SchedulerStatusRequest.getDefaultInstance()));
+    }
+
+    /** What the scheduler's next tick would propose, without proposing it. */
+    public PlanReply planPlacement() {
+        return read(stub -> stub.planPlacement(PlanPlacementRequest.getDefaultInstance()));
     }
 
     // ---- Watch. ----

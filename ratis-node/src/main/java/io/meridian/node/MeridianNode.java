@@ -14,7 +14,9 @@ import io.meridian.node.api.MeridianApiService;
 import io.meridian.node.api.NodeRuntime;
 import io.meridian.node.api.RemoteAddress;
 import io.meridian.node.leader.LeaderServices;
+import io.meridian.node.leader.LoadStore;
 import io.meridian.node.leader.MembershipReconciler;
+import io.meridian.node.leader.PlacementScheduler;
 import io.meridian.node.raft.QuorumGuard;
 import io.meridian.node.raft.RaftGateway;
 import io.meridian.node.raft.RaftMembership;
@@ -63,9 +65,9 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
 import org.pcollections.TreePMap;
 import org.pcollections.TreePSet;
-import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +95,8 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     private final ExecutorService watchExecutor;
     private final MetadataStateMachine stateMachine;
     private final LeaderServices leaderServices;
+    private final LoadStore load = new LoadStore(System::currentTimeMillis);
+    private final PlacementScheduler placement;
     private final RaftMembership membership;
     private final CompletableFuture<String> stopped = new CompletableFuture<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -118,8 +122,10 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 config.tuning());
         MembershipReconciler reconciler = new MembershipReconciler(prefix, config.nodeId(), stateMachine::image,
                 membership, () -> gateway, System::nanoTime);
+        this.placement = new PlacementScheduler(prefix, scheduler, stateMachine::image, this::propose,
+                this::isLeader, load);
         this.leaderServices = new LeaderServices(prefix, scheduler, stateMachine::image, () -> gateway,
-                this::raftMembers, reconciler);
+                this::raftMembers, reconciler, placement);
         this.apiAddress = config.apiAddress();
     }
 
@@ -457,6 +463,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         return raftServer.getDivision(groupId);
     }
 
+    @Override
     public boolean isLeader() {
         try {
             DivisionInfo info = division().getInfo();
@@ -495,6 +502,39 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         }
         LOG.info("{}: Leadership of the metadata group moved from {} to {} on request.", prefix, previous, to);
         return previous == null ? "" : previous.toString();
+    }
+
+    private EntryOutcome propose(MetadataEntry entry) throws WriteFailure, InterruptedException {
+        RaftGateway raft = gateway;
+        if (raft == null) {
+            throw WriteFailure.notTaken("the node is still starting", null);
+        }
+        return raft.submitAndWait(entry);
+    }
+
+    @Override
+    public Optional<PlacementScheduler> placement() {
+        return leaderServices.isLeading() && isLeader() ? Optional.of(placement) : Optional.empty();
+    }
+
+    @Override
+    public LoadStore load() {
+        return load;
+    }
+
+    @Override
+    public Optional<MeridianServiceGrpc.MeridianServiceBlockingStub> leaderStub(Duration deadline) {
+        Optional<RaftServer.Division> division = currentDivision();
+        if (division.isEmpty() || division.get().getInfo().getLeaderId() == null) {
+            return Optional.empty();
+        }
+        String leader = division.get().getInfo().getLeaderId().toString();
+        if (leader.equals(config.nodeId())) {
+            return Optional.empty();
+        }
+        return stateMachine.image().topology().node(leader).map(Node::apiAddress).filter(api -> !api.isEmpty())
+                .map(api -> MeridianServiceGrpc.newBlockingStub(channel(api))
+                        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     @Override

@@ -20,8 +20,9 @@ public final class CapabilityCatalog {
     }
 
     /** Version of the entry catalogue a node can apply; new entry kinds need a higher value. */
-    public static final Definition ENTRY_FORMAT = new Definition("meridian.entry-format", 1, List.of(1L, 2L),
-            "entry catalogue version a node applies (2: promotion criteria in the voter policy)");
+    public static final Definition ENTRY_FORMAT = new Definition("meridian.entry-format", 1, List.of(1L, 2L, 3L),
+            "entry catalogue version a node applies (2: promotion criteria in the voter policy; 3: group "
+                    + "leadership moves in placement commands, ghost stubs at migration cutover)");
     /** Version of the snapshot format a node reads and writes. */
     public static final Definition SNAPSHOT_FORMAT = new Definition("meridian.snapshot-format", 1, List.of(1L),
             "snapshot format version a node reads and writes");

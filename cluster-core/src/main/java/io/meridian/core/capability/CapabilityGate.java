@@ -20,7 +20,8 @@ import org.pcollections.TreePSet;
  *
  * <p>Every kind in the catalogue needs {@code meridian.entry-format} 1, the floor, except what a
  * later version introduced, stated in {@link #requirement}: entry-format 2 added the promotion
- * criteria of {@code ConfigureMembership}. A replica applying such an entry while the cluster is
+ * criteria of {@code ConfigureMembership}, entry-format 3 group leadership moves in placement
+ * commands and ghost stubs reported at migration cutover. A replica applying such an entry while the cluster is
  * below the version ignores what the version added, as an older replica would, so replicas of
  * both versions stay identical even when an entry slips in as the cluster's value drops.
  *
@@ -35,6 +36,9 @@ public final class CapabilityGate {
     /** What ConfigureMembership's promotion criteria need. */
     public static final Requirement PROMOTION_CRITERIA = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 2,
             "promotion criteria in the voter policy");
+    /** What the scheduler's execution added: leadership moves in placement commands, ghosts at cutover. */
+    public static final Requirement SCHEDULER_EXECUTION = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 3,
+            "group leadership moves in placement commands and ghost stubs at migration cutover");
     private static final Requirement FLOOR = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 1,
             "the entry catalogue");
 
@@ -46,8 +50,11 @@ public final class CapabilityGate {
         return switch (entry.getKindCase()) {
             case TOPOLOGY -> entry.getTopology().hasConfigureMembership()
                     && hasPromotionCriteria(entry.getTopology().getConfigureMembership()) ? PROMOTION_CRITERIA : FLOOR;
-            case ROUTING, PLACEMENT, MIGRATION_CHECKPOINT, MIGRATION_ABORT, JOIN_TOKEN, GHOST, EDGE_CACHE,
-                    CAPABILITY_ADVERTISEMENT, SCHEDULER_CONTROL, CATALOG_DDL, KIND_NOT_SET -> FLOOR;
+            case PLACEMENT -> entry.getPlacement().hasLead() ? SCHEDULER_EXECUTION : FLOOR;
+            case MIGRATION_CHECKPOINT -> entry.getMigrationCheckpoint().getMovedCount() > 0 ? SCHEDULER_EXECUTION
+                    : FLOOR;
+            case ROUTING, MIGRATION_ABORT, JOIN_TOKEN, GHOST, EDGE_CACHE, CAPABILITY_ADVERTISEMENT, SCHEDULER_CONTROL,
+                    CATALOG_DDL, KIND_NOT_SET -> FLOOR;
             case BATCH -> {
                 Requirement highest = FLOOR;
                 for (MetadataEntry inner : entry.getBatch().getEntriesList()) {

@@ -101,7 +101,8 @@ public final class GhostApplier {
         return raw == 0 ? 1 : Integer.toUnsignedLong(raw);
     }
 
-    private static Optional<Rejection> insert(Tx tx, long source, InsertGhostStub insert) {
+    /** Leaves a stub on the source shard forwarding the entity to the target shard. */
+    public static Optional<Rejection> insert(Tx tx, long source, InsertGhostStub insert) {
         if (tx.routing().shard(source).isEmpty()) {
             return RoutingApplier.noShard(source);
         }

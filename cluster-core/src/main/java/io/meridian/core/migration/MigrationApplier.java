@@ -10,12 +10,16 @@ import io.meridian.core.Area;
 import io.meridian.core.Rejection;
 import io.meridian.core.Tx;
 import io.meridian.core.Validation;
+import io.meridian.core.capability.CapabilityGate;
+import io.meridian.core.ghost.GhostApplier;
 import io.meridian.core.routing.ReplicaGroup;
 import io.meridian.core.routing.RoutingApplier;
 import io.meridian.core.routing.RoutingImage;
 import io.meridian.core.routing.Shard;
+import io.meridian.proto.InsertGhostStub;
 import io.meridian.proto.MigrationAbort;
 import io.meridian.proto.MigrationCheckpoint;
+import io.meridian.proto.MovedEntity;
 import io.meridian.proto.RoutingChange;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -35,6 +39,8 @@ public final class MigrationApplier {
     public static final int MAX_PAYLOAD_BYTES = 1 << 20;
     /** Most compensating routing changes in one abort. */
     public static final int MAX_COMPENSATIONS = 64;
+    /** Most moved entities one cutover checkpoint names. */
+    public static final int MAX_MOVED = 1024;
 
     private MigrationApplier() {
     }
@@ -59,6 +65,24 @@ public final class MigrationApplier {
         if (checkpoint.getPayload().size() > MAX_PAYLOAD_BYTES) {
             return Validation.invalid("checkpoint payload of migration %d is %d bytes; at most %d are allowed",
                     checkpoint.getMigrationId(), checkpoint.getPayload().size(), MAX_PAYLOAD_BYTES);
+        }
+        if (checkpoint.getMovedCount() > 0) {
+            if (phase.get() != MigrationPhase.CUTOVER) {
+                return Validation.invalid("checkpoint of migration %d names moved entities; only a CUTOVER "
+                        + "checkpoint does", checkpoint.getMigrationId());
+            }
+            if (checkpoint.getMovedCount() > MAX_MOVED) {
+                return Validation.invalid("checkpoint of migration %d names %d moved entities; at most %d are "
+                        + "allowed", checkpoint.getMigrationId(), checkpoint.getMovedCount(), MAX_MOVED);
+            }
+            for (int i = 0; i < checkpoint.getMovedCount(); i++) {
+                MovedEntity moved = checkpoint.getMoved(i);
+                Optional<Rejection> bad = Validation.allocatedId("target shard", moved.getTargetShard())
+                        .or(() -> Validation.entityId("entity id", moved.getEntityId()));
+                if (bad.isPresent()) {
+                    return Optional.of(bad.get().prefixed("moved entity " + i));
+                }
+            }
         }
         int actual = crc32c(checkpoint.getPayload().toByteArray());
         if (actual != checkpoint.getCrc32C()) {
@@ -116,6 +140,13 @@ public final class MigrationApplier {
             }
             migration = tx.migrations().migration(migration.id()).orElseThrow();
         }
+        if (checkpoint.getMovedCount() > 0
+                && CapabilityGate.allows(tx.capabilities(), CapabilityGate.SCHEDULER_EXECUTION)) {
+            Optional<Rejection> ghosts = leaveGhosts(tx, migration, checkpoint);
+            if (ghosts.isPresent()) {
+                return ghosts;
+            }
+        }
         Migration updated = migration.checkpointed(next, attempt, checkpoint.getPayload(), checkpoint.getCrc32C(),
                 tx.now());
         tx.migrations(tx.migrations().with(updated));
@@ -166,6 +197,23 @@ public final class MigrationApplier {
         tx.migrations(tx.migrations().with(migration.cutOverTo(target.id())));
         tx.changed(Area.ROUTING, "shard " + shard.get().id(), "cut over from group %d to group %d (%s replaced by %s)",
                 current.id(), target.id(), migration.fromNode(), migration.toNode());
+        return Rejection.none();
+    }
+
+    /** A stub on the migrating shard for every entity the data plane moved elsewhere. */
+    private static Optional<Rejection> leaveGhosts(Tx tx, Migration migration, MigrationCheckpoint checkpoint) {
+        for (MovedEntity moved : checkpoint.getMovedList()) {
+            if (moved.getTargetShard() == migration.shardId()) {
+                return Validation.invalid("moved entity %s names the migrating shard %d as its target",
+                        Validation.printable(moved.getEntityId()), migration.shardId());
+            }
+            Optional<Rejection> refused = GhostApplier.insert(tx, migration.shardId(), InsertGhostStub.newBuilder()
+                    .setEntityId(moved.getEntityId()).setTargetShard(moved.getTargetShard())
+                    .setRefcount(moved.getRefcount() == 0 ? 1 : moved.getRefcount()).build());
+            if (refused.isPresent()) {
+                return Optional.of(refused.get().prefixed("moved entity " + moved.getEntityId()));
+            }
+        }
         return Rejection.none();
     }
 

@@ -12,6 +12,7 @@ import io.meridian.core.Area;
 import io.meridian.core.Rejection;
 import io.meridian.core.Tx;
 import io.meridian.core.Validation;
+import io.meridian.core.capability.CapabilityGate;
 import io.meridian.core.migration.Migration;
 import io.meridian.core.routing.Key;
 import io.meridian.core.routing.ReplicaGroup;
@@ -26,9 +27,9 @@ import io.meridian.proto.TransferReplica;
 import java.util.Optional;
 
 /**
- * Executes placement commands: split and merge change routing when applied; a transfer starts a
- * migration, and routing changes at its cutover. A command planned against a routing version that
- * is no longer current is rejected instead of executed.
+ * Executes placement commands: split, merge and a group leadership move change routing when
+ * applied; a transfer starts a migration, and routing changes at its cutover. A command planned
+ * against a routing version that is no longer current is rejected instead of executed.
  *
  * <p>Stateless and thread-safe; the state is in the {@link Tx}.
  */
@@ -46,6 +47,8 @@ public final class PlacementApplier {
             case SPLIT -> validateSplit(command.getSplit());
             case MERGE -> validateMerge(command.getMerge());
             case TRANSFER -> validateTransfer(command.getTransfer());
+            case LEAD -> Validation.allocatedId("group id", command.getLead().getGroupId())
+                    .or(() -> Validation.nodeId("new leader", command.getLead().getNewLeader()));
             case COMMAND_NOT_SET -> Validation.invalid("placement command names no command");
         };
     }
@@ -102,6 +105,10 @@ public final class PlacementApplier {
             case SPLIT -> split(tx, command.getSplit());
             case MERGE -> merge(tx, command.getMerge());
             case TRANSFER -> transfer(tx, command.getTransfer(), planned, command.getReason());
+            // Below entry-format 3 a replica knows no such command, and refuses it as one that names none.
+            case LEAD -> CapabilityGate.allows(tx.capabilities(), CapabilityGate.SCHEDULER_EXECUTION)
+                    ? RoutingApplier.transferLeadership(tx, command.getLead())
+                    : Validation.invalid("placement command names no command");
             case COMMAND_NOT_SET -> Validation.invalid("placement command names no command");
         };
     }

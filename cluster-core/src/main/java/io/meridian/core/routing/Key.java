@@ -33,6 +33,35 @@ public final class Key implements Comparable<Key> {
         return of(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The key halfway between {@code start} and {@code end} ({@code end} empty: the end of the
+     * keyspace), read as base-256 fractions: strictly after start and strictly before end, as
+     * short as that allows. Empty when no key of at most {@code maxLength} bytes lies strictly
+     * between them.
+     */
+    public static java.util.Optional<Key> between(Key start, Key end, int maxLength) {
+        int length = Math.max(1, Math.max(start.bytes.length, end.bytes.length));
+        for (; length <= maxLength; length++) {
+            java.math.BigInteger low = new java.math.BigInteger(1, Arrays.copyOf(start.bytes, length));
+            java.math.BigInteger high = end.isEmpty() ? java.math.BigInteger.ONE.shiftLeft(8 * length)
+                    : new java.math.BigInteger(1, Arrays.copyOf(end.bytes, length));
+            java.math.BigInteger middle = low.add(high).shiftRight(1);
+            byte[] raw = middle.toByteArray();
+            byte[] out = new byte[length];
+            int copy = Math.min(raw.length, length);
+            System.arraycopy(raw, raw.length - copy, out, length - copy, copy);
+            int used = out.length;
+            while (used > 1 && out[used - 1] == 0) {
+                used--;
+            }
+            Key candidate = new Key(Arrays.copyOf(out, used));
+            if (candidate.compareTo(start) > 0 && (end.isEmpty() || candidate.compareTo(end) < 0)) {
+                return java.util.Optional.of(candidate);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     public boolean isEmpty() {
         return bytes.length == 0;
     }

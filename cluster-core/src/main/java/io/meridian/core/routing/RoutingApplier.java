@@ -108,7 +108,8 @@ public final class RoutingApplier {
         return Rejection.none();
     }
 
-    private static Optional<Rejection> transferLeadership(Tx tx, TransferGroupLeadership transfer) {
+    /** Hands a group's leadership to another of its ACTIVE members; routing version bumped. */
+    public static Optional<Rejection> transferLeadership(Tx tx, TransferGroupLeadership transfer) {
         Optional<ReplicaGroup> group = tx.routing().group(transfer.getGroupId());
         if (group.isEmpty()) {
             return noGroup(transfer.getGroupId());

@@ -11,6 +11,8 @@ import io.meridian.core.Validation;
 import io.meridian.core.apply.EntryValidator;
 import io.meridian.core.token.JoinToken;
 import io.meridian.core.token.TokenHash;
+import io.meridian.node.leader.LoadStore;
+import io.meridian.node.leader.PlacementScheduler;
 import io.meridian.node.raft.WriteFailure;
 import io.meridian.node.statemachine.ChangeFeed;
 import io.meridian.node.statemachine.Outcomes;
@@ -25,6 +27,7 @@ import io.meridian.proto.EntryOutcome;
 import io.meridian.proto.GetCatalogReply;
 import io.meridian.proto.GetCatalogRequest;
 import io.meridian.proto.GetEdgeCacheStatsRequest;
+import io.meridian.proto.GetLoadRequest;
 import io.meridian.proto.GetMigrationRequest;
 import io.meridian.proto.GhostChange;
 import io.meridian.proto.IssueTokenReply;
@@ -40,6 +43,8 @@ import io.meridian.proto.ListMigrationsRequest;
 import io.meridian.proto.ListShardsReply;
 import io.meridian.proto.ListShardsRequest;
 import io.meridian.proto.ListTokensReply;
+import io.meridian.proto.LoadReply;
+import io.meridian.proto.LoadReport;
 import io.meridian.proto.LocalStatusRequest;
 import io.meridian.proto.LocateKeyReply;
 import io.meridian.proto.LocateKeyRequest;
@@ -50,8 +55,12 @@ import io.meridian.proto.MigrationAbort;
 import io.meridian.proto.MigrationCheckpoint;
 import io.meridian.proto.MigrationRecord;
 import io.meridian.proto.PlacementCommand;
+import io.meridian.proto.PlanPlacementRequest;
+import io.meridian.proto.PlanReasonRecord;
+import io.meridian.proto.PlanReply;
 import io.meridian.proto.RaftRoleProto;
 import io.meridian.proto.ReadOptions;
+import io.meridian.proto.ReportLoadReply;
 import io.meridian.proto.ResolveGhostReply;
 import io.meridian.proto.ResolveGhostRequest;
 import io.meridian.proto.RevokeTokenRequest;
@@ -59,17 +68,19 @@ import io.meridian.proto.RoutingChange;
 import io.meridian.proto.RoutingReply;
 import io.meridian.proto.SchedulerConfigRecord;
 import io.meridian.proto.SchedulerControl;
-import io.meridian.proto.TakeSnapshotReply;
-import io.meridian.proto.TakeSnapshotRequest;
-import io.meridian.proto.TransferLeadershipReply;
-import io.meridian.proto.TransferLeadershipRequest;
+import io.meridian.proto.SchedulerStatusReply;
+import io.meridian.proto.SchedulerStatusRequest;
 import io.meridian.proto.StatusReply;
 import io.meridian.proto.StatusRequest;
+import io.meridian.proto.TakeSnapshotReply;
+import io.meridian.proto.TakeSnapshotRequest;
 import io.meridian.proto.TokenConsumed;
 import io.meridian.proto.TokenIssued;
 import io.meridian.proto.TokenRevoked;
 import io.meridian.proto.TopologyChange;
 import io.meridian.proto.TopologyReply;
+import io.meridian.proto.TransferLeadershipReply;
+import io.meridian.proto.TransferLeadershipRequest;
 import io.meridian.proto.WatchEvent;
 import io.meridian.proto.WatchRequest;
 import io.meridian.proto.WriteReply;
@@ -101,6 +112,7 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
     private static final int MIN_HASH_PREFIX = 6;
     private static final Duration STATUS_DEADLINE = Duration.ofSeconds(2);
     private static final String INVALID_TOKEN = "invalid or expired token";
+    private static final Duration FORWARD_DEADLINE = Duration.ofSeconds(10);
 
     private final NodeRuntime node;
     private final ExecutorService watchExecutor;
@@ -536,6 +548,73 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
     @Override
     public void getCatalog(GetCatalogRequest request, StreamObserver<GetCatalogReply> out) {
         read(request.getStale(), out, image -> Views.catalog(image, request));
+    }
+
+    // ---- Load and the scheduler: the leader answers; another node forwards the call to it. ----
+
+    @Override
+    public void reportLoad(LoadReport request, StreamObserver<ReportLoadReply> out) {
+        Optional<String> problem = LoadStore.problem(request);
+        if (problem.isPresent()) {
+            out.onError(ApiErrors.invalid(problem.get()));
+            return;
+        }
+        onLeader(out, scheduler -> {
+            if (node.stateMachine().image().topology().node(request.getNodeId()).isEmpty()) {
+                throw ApiErrors.notFound("node " + request.getNodeId() + " is not in the cluster's topology; only "
+                        + "members report load");
+            }
+            node.load().accept(request);
+            return ReportLoadReply.newBuilder().setLeaderId(node.nodeId()).build();
+        }, leader -> leader.reportLoad(request));
+    }
+
+    @Override
+    public void getLoad(GetLoadRequest request, StreamObserver<LoadReply> out) {
+        onLeader(out, scheduler -> Views.load(node.stateMachine().image(), node.load().view(), node.load().now(),
+                request).setLeaderId(node.nodeId()).build(), leader -> leader.getLoad(request));
+    }
+
+    @Override
+    public void getSchedulerStatus(SchedulerStatusRequest request, StreamObserver<SchedulerStatusReply> out) {
+        onLeader(out, scheduler -> scheduler.statusReply(node.nodeId()), leader -> leader.getSchedulerStatus(request));
+    }
+
+    @Override
+    public void planPlacement(PlanPlacementRequest request, StreamObserver<PlanReply> out) {
+        onLeader(out, scheduler -> {
+            PlanReply.Builder plan = PlacementScheduler.planRecord(scheduler.dryRun()).setLeaderId(node.nodeId());
+            if (node.stateMachine().image().scheduler().paused()) {
+                plan.addReasons(0, PlanReasonRecord.newBuilder().setSubject("scheduler")
+                        .setReason("paused: a tick proposes none of this until it is resumed"));
+            }
+            return plan.build();
+        }, leader -> leader.planPlacement(request));
+    }
+
+    /** Answers from the scheduler when this node leads, else asks the leader. */
+    private <T> void onLeader(StreamObserver<T> out, Function<PlacementScheduler, T> local,
+            Function<MeridianServiceGrpc.MeridianServiceBlockingStub, T> forward) {
+        T reply;
+        try {
+            Optional<PlacementScheduler> scheduler = node.placement();
+            if (scheduler.isPresent()) {
+                reply = local.apply(scheduler.get());
+            } else {
+                Optional<MeridianServiceGrpc.MeridianServiceBlockingStub> leader = node.leaderStub(FORWARD_DEADLINE);
+                if (leader.isEmpty()) {
+                    out.onError(ApiErrors.unavailable(Status.Code.UNAVAILABLE, false, node.nodeId() + " knows no "
+                            + "leader of the metadata group to ask"));
+                    return;
+                }
+                reply = forward.apply(leader.get());
+            }
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return;
+        }
+        out.onNext(reply);
+        out.onCompleted();
     }
 
     // ---- Watch. ----

@@ -1,10 +1,14 @@
 package io.meridian.node.api;
 
+import io.meridian.node.leader.LoadStore;
+import io.meridian.node.leader.PlacementScheduler;
 import io.meridian.node.raft.RaftGateway;
 import io.meridian.node.statemachine.MetadataStateMachine;
 import io.meridian.proto.MemberStatus;
+import io.meridian.proto.MeridianServiceGrpc;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** What the API needs of the node it runs in. */
 public interface NodeRuntime {
@@ -26,6 +30,18 @@ public interface NodeRuntime {
 
     /** Hands leadership to another voter; returns the previous leader's id. */
     String transferLeadership(String to) throws java.io.IOException;
+
+    /** Whether this replica is the metadata group's leader, ready to serve. */
+    boolean isLeader();
+
+    /** The placement scheduler, while this node leads and runs it; empty otherwise. */
+    Optional<PlacementScheduler> placement();
+
+    /** The load reports this node keeps (only the leader takes any). */
+    LoadStore load();
+
+    /** A stub for the leader's API, when another node leads and its address is known. */
+    Optional<MeridianServiceGrpc.MeridianServiceBlockingStub> leaderStub(Duration deadline);
 
     /** True once the node started shutting down. */
     boolean isClosing();

@@ -8,6 +8,7 @@ import io.meridian.core.edgecache.EdgeCacheNode;
 import io.meridian.core.ghost.GhostStub;
 import io.meridian.core.ghost.GhostTableStats;
 import io.meridian.core.migration.Migration;
+import io.meridian.core.placement.LoadView;
 import io.meridian.core.routing.Key;
 import io.meridian.core.routing.ReplicaGroup;
 import io.meridian.core.routing.Shard;
@@ -22,6 +23,7 @@ import io.meridian.proto.CapabilitiesReply;
 import io.meridian.proto.EdgeCacheNodeRecord;
 import io.meridian.proto.GetCatalogReply;
 import io.meridian.proto.GetCatalogRequest;
+import io.meridian.proto.GetLoadRequest;
 import io.meridian.proto.GroupInfo;
 import io.meridian.proto.ListEdgeCachesReply;
 import io.meridian.proto.ListGhostsReply;
@@ -30,12 +32,15 @@ import io.meridian.proto.ListMigrationsReply;
 import io.meridian.proto.ListShardsReply;
 import io.meridian.proto.ListShardsRequest;
 import io.meridian.proto.ListTokensReply;
+import io.meridian.proto.LoadReply;
 import io.meridian.proto.LocateKeyReply;
 import io.meridian.proto.MigrationRecord;
 import io.meridian.proto.NodeInfo;
+import io.meridian.proto.NodeLoad;
 import io.meridian.proto.RaftRoleProto;
 import io.meridian.proto.ResolveGhostReply;
 import io.meridian.proto.RoutingReply;
+import io.meridian.proto.ShardLoad;
 import io.meridian.proto.TokenInfo;
 import io.meridian.proto.TopologyReply;
 import java.util.Collection;
@@ -217,5 +222,49 @@ public final class Views {
             reply.addEntries(RecordCodec.toProto(entry));
         }
         return reply.build();
+    }
+    /** The load the leader holds: every node of topology with what it hosts, and the asked shards. */
+    public static LoadReply.Builder load(MetadataImage image, LoadView load, long nowMs, GetLoadRequest request) {
+        java.util.TreeMap<String, NodeLoad.Builder> nodes = new java.util.TreeMap<>();
+        for (Node node : image.topology().nodes().values()) {
+            NodeLoad.Builder record = NodeLoad.newBuilder().setNodeId(node.id());
+            LoadView.NodeReport report = load.nodes().get(node.id());
+            if (report != null) {
+                record.setReported(true).setCapacityBytes(report.capacityBytes()).setUsedBytes(report.usedBytes())
+                        .setReportAgeMs(Math.max(0, nowMs - report.reportedAtMs()));
+            }
+            nodes.put(node.id(), record);
+        }
+        for (Shard shard : image.routing().shards().values()) {
+            ReplicaGroup group = image.routing().group(shard.groupId()).orElseThrow();
+            long size = load.sizeOf(shard.id());
+            for (String member : group.members()) {
+                NodeLoad.Builder record = nodes.get(member);
+                if (record != null) {
+                    record.setHostedBytes(record.getHostedBytes() + size).setReplicas(record.getReplicas() + 1);
+                }
+            }
+            NodeLoad.Builder leader = nodes.get(group.leader());
+            if (leader != null) {
+                leader.setLeading(leader.getLeading() + 1);
+            }
+        }
+        LoadReply.Builder reply = LoadReply.newBuilder();
+        nodes.values().forEach(reply::addNodes);
+        if (request.getAllShards()) {
+            load.shards().values().forEach(shard -> reply.addShards(shardLoad(shard)));
+        } else {
+            for (long id : request.getShardIdsList()) {
+                load.shard(id).ifPresent(shard -> reply.addShards(shardLoad(shard)));
+            }
+        }
+        return reply;
+    }
+
+    private static ShardLoad shardLoad(LoadView.ShardReport shard) {
+        ShardLoad.Builder record = ShardLoad.newBuilder().setShardId(shard.shardId()).setSizeBytes(shard.sizeBytes())
+                .setKeys(shard.keys()).setReadsPerSec(shard.readsPerSec()).setWritesPerSec(shard.writesPerSec());
+        shard.splitKey().ifPresent(key -> record.setSplitKey(key.toByteString()));
+        return record.build();
     }
 }

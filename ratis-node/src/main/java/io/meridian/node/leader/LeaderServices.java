@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The work only the leader does, started when this replica becomes leader and stopped when it
  * stops being one: bootstrapping a new cluster's topology and routing, recording the expiry of
- * join tokens, and reconciling the Raft configuration with topology. Each service
- * proposes through the log like any client; entries carry what they were decided against, so a
+ * join tokens, reconciling the Raft configuration with topology, and the placement scheduler.
+ * Each service proposes through the log like any client; entries carry what they were decided against, so a
  * proposal from a deposed leader is rejected at apply instead of executed.
  *
  * <p>Thread-safe: leadership events may come from any thread; the work runs on the node's
@@ -47,19 +47,22 @@ public final class LeaderServices {
     private final Supplier<RaftGateway> gateway;
     private final Supplier<Collection<RaftPeer>> members;
     private final MembershipReconciler reconciler;
+    private final PlacementScheduler placement;
     private final List<ScheduledFuture<?>> running = new ArrayList<>();
     private long generation;
     private long reconcilerGeneration = -1;
     private boolean leading;
 
     public LeaderServices(String prefix, ScheduledExecutorService scheduler, Supplier<MetadataImage> image,
-            Supplier<RaftGateway> gateway, Supplier<Collection<RaftPeer>> members, MembershipReconciler reconciler) {
+            Supplier<RaftGateway> gateway, Supplier<Collection<RaftPeer>> members, MembershipReconciler reconciler,
+            PlacementScheduler placement) {
         this.prefix = prefix;
         this.scheduler = scheduler;
         this.image = image;
         this.gateway = gateway;
         this.members = members;
         this.reconciler = reconciler;
+        this.placement = placement;
     }
 
     /** Starts the leader's work; a second call while leading does nothing. */
@@ -75,6 +78,7 @@ public final class LeaderServices {
                 TimeUnit.MILLISECONDS));
         running.add(scheduler.scheduleWithFixedDelay(() -> reconcile(current), RECONCILE_MS, RECONCILE_MS,
                 TimeUnit.MILLISECONDS));
+        placement.start();
     }
 
     /** Stops the leader's work; anything scheduled is cancelled. */
@@ -86,6 +90,7 @@ public final class LeaderServices {
         generation++;
         running.forEach(future -> future.cancel(false));
         running.clear();
+        placement.stop();
         LOG.info("{}: No longer leader; stopped the leader services.", prefix);
     }
 
