@@ -1,6 +1,7 @@
 package io.meridian.cli;
 
 import io.meridian.client.MeridianClient;
+import io.meridian.client.sim.Simulator;
 import io.meridian.node.HostPort;
 import io.meridian.node.MeridianNode;
 import io.meridian.node.NodeConfig;
@@ -8,6 +9,8 @@ import io.meridian.node.NodeIdentity;
 import io.meridian.node.Secret;
 import io.meridian.proto.IssueTokenRequest;
 import io.meridian.proto.RaftRoleProto;
+import io.meridian.proto.SchedulerControl;
+import io.meridian.proto.SetSchedulerParameter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -152,12 +155,12 @@ final class LocalClusterCommand implements Callable<Integer> {
 
     /** Runs the simulated data plane against the cluster, with its live view, until the process stops. */
     private static void simulate(String endpoints, PrintWriter out) throws InterruptedException {
-        io.meridian.client.MeridianClient client = io.meridian.client.MeridianClient.builder().endpoints(endpoints)
-                .timeout(java.time.Duration.ofSeconds(10)).build();
+        MeridianClient client = MeridianClient.builder().endpoints(endpoints)
+                .timeout(Duration.ofSeconds(10)).build();
         for (String[] setting : new String[][] {{"tick-interval", "1s"}, {"max-actions-per-tick", "10"},
                 {"cooldown", "30s"}}) {
-            client.controlScheduler(io.meridian.proto.SchedulerControl.newBuilder().setSet(
-                    io.meridian.proto.SetSchedulerParameter.newBuilder().setKey(setting[0]).setValue(setting[1]))
+            client.controlScheduler(SchedulerControl.newBuilder().setSet(
+                    SetSchedulerParameter.newBuilder().setKey(setting[0]).setValue(setting[1]))
                     .build());
         }
         out.println("simulating the data plane: 16 shards, skew 1.0, 8.0GiB growing; scheduler tick-interval 1s, "
@@ -165,8 +168,8 @@ final class LocalClusterCommand implements Callable<Integer> {
         out.flush();
         Thread view = new Thread(() -> {
             try {
-                SimulateCommand.run(client, io.meridian.client.sim.Simulator.Options.defaults()
-                        .withGrowth(0.005, 0.01), java.time.Duration.ofSeconds(1), 0, out, System.console() != null);
+                SimulateCommand.run(client, Simulator.Options.defaults()
+                        .withGrowth(0.005, 0.01), Duration.ofSeconds(1), 0, out, System.console() != null);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -28,13 +28,17 @@ import io.meridian.proto.ShardRecord;
 import io.meridian.proto.SplitShard;
 import io.meridian.proto.TopologyReply;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
@@ -163,8 +167,8 @@ public final class Simulator {
      * Runs rounds on a thread of its own, one every {@code period}, until closed. A round that fails
      * (the cluster is electing a leader, say) goes to {@code onError} and the next one runs.
      */
-    public Running start(java.time.Duration period, java.util.function.Consumer<View> onRound,
-            java.util.function.Consumer<RuntimeException> onError) {
+    public Running start(Duration period, Consumer<View> onRound,
+            Consumer<RuntimeException> onError) {
         Running running = new Running(period, onRound, onError);
         running.thread.start();
         return running;
@@ -175,8 +179,8 @@ public final class Simulator {
         private final Thread thread;
         private volatile boolean stopped;
 
-        private Running(java.time.Duration period, java.util.function.Consumer<View> onRound,
-                java.util.function.Consumer<RuntimeException> onError) {
+        private Running(Duration period, Consumer<View> onRound,
+                Consumer<RuntimeException> onError) {
             this.thread = new Thread(() -> {
                 while (!stopped) {
                     long started = System.nanoTime();
@@ -189,7 +193,7 @@ public final class Simulator {
                     }
                     long waitNanos = period.toNanos() - (System.nanoTime() - started);
                     if (waitNanos > 0 && !stopped) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(this, waitNanos);
+                        LockSupport.parkNanos(this, waitNanos);
                     }
                 }
             }, "meridian-simulator");
@@ -199,7 +203,7 @@ public final class Simulator {
         @Override
         public void close() {
             stopped = true;
-            java.util.concurrent.locks.LockSupport.unpark(thread);
+            LockSupport.unpark(thread);
             try {
                 thread.join();
             } catch (InterruptedException e) {
@@ -255,7 +259,7 @@ public final class Simulator {
         for (int i = 0; i < after.size(); i++) {
             ranks.add(i);
         }
-        java.util.Collections.shuffle(ranks, random);
+        Collections.shuffle(ranks, random);
         for (int i = 0; i < after.size(); i++) {
             double w = weights[ranks.get(i)];
             ShardRecord shard = after.get(i);

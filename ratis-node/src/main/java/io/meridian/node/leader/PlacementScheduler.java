@@ -14,7 +14,6 @@ import io.meridian.proto.PlannedActionRecord;
 import io.meridian.proto.RejectCode;
 import io.meridian.proto.SchedulerStatusReply;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -120,6 +119,11 @@ public final class PlacementScheduler {
         return running && generation == expected;
     }
 
+    /** Still the run that started this tick, and still the Raft leader. */
+    private boolean leading(long expected) {
+        return current(expected) && raftLeader.getAsBoolean();
+    }
+
     private synchronized void schedule(long expected, long delayMs) {
         if (current(expected)) {
             next = executor.schedule(() -> tick(expected), Math.max(MIN_TICK_MS, delayMs), TimeUnit.MILLISECONDS);
@@ -150,7 +154,7 @@ public final class PlacementScheduler {
 
     /** One tick; package-private so the tests can run ticks one at a time. */
     void runTick(long expected) throws InterruptedException {
-        if (!current(expected) || !raftLeader.getAsBoolean()) {
+        if (!leading(expected)) {
             return;
         }
         MetadataImage state = image.get();
@@ -172,7 +176,7 @@ public final class PlacementScheduler {
         String idle = plan.actions().isEmpty() ? "nothing to do (see the reasons)" : "";
         for (int i = 0; i < plan.actions().size(); i++) {
             Plan.Action action = plan.actions().get(i);
-            if (!current(expected) || !raftLeader.getAsBoolean()) {
+            if (!leading(expected)) {
                 idle = "leadership lost mid-tick; " + (plan.actions().size() - i) + " actions not proposed";
                 break;
             }
@@ -188,7 +192,7 @@ public final class PlacementScheduler {
                 break;
             }
         }
-        if (current(expected) && raftLeader.getAsBoolean()) {
+        if (leading(expected)) {
             Optional<GhostSweep.Proposal> sweep = GhostSweep.next(image.get(), ghostCursor);
             if (sweep.isPresent()) {
                 ghostCursor = sweep.get().sourceShard();
@@ -267,14 +271,8 @@ public final class PlacementScheduler {
                 .setActionsApplied(now.applied()).setIdleReason(now.idleReason()).build();
     }
 
-    /** Ticks of the current run, for tests: the generation a running scheduler ticks under. */
+    /** The generation a running scheduler ticks under, so tests can run ticks one at a time. */
     synchronized long generation() {
         return generation;
-    }
-
-    List<Long> trackedMigrations() {
-        synchronized (this) {
-            return List.copyOf(progress.keySet());
-        }
     }
 }
