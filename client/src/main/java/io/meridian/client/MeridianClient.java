@@ -3,8 +3,16 @@ package io.meridian.client;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.Context;
+import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
+import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -85,6 +93,8 @@ import java.util.function.Function;
 /**
  * The Java client of Meridian. Built from a list of API endpoints (any nodes of the cluster); a
  * call goes to the endpoint that answered last and moves on to the next one when a node is down.
+ * Nodes name the leader in their answers' headers; when the leader is one of the endpoints, the
+ * next calls go to it, which spares each write the hop from a follower to the leader.
  *
  * <p>A read is retried on another endpoint whenever it fails for want of an answer. A write is
  * retried on another endpoint only when it certainly was not sent (the connection was refused);
@@ -99,6 +109,8 @@ public final class MeridianClient implements AutoCloseable {
     private final List<ManagedChannel> channels;
     private final Duration timeout;
     private final AtomicInteger preferred = new AtomicInteger();
+    /** The endpoint the last answer named as the leader, or -1. */
+    private final AtomicInteger leaderHint = new AtomicInteger(-1);
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -107,7 +119,8 @@ public final class MeridianClient implements AutoCloseable {
         this.timeout = timeout;
         List<ManagedChannel> built = new ArrayList<>();
         for (String endpoint : endpoints) {
-            built.add(NettyChannelBuilder.forTarget(endpoint).usePlaintext().maxInboundMessageSize(64 << 20).build());
+            built.add(NettyChannelBuilder.forTarget(endpoint).usePlaintext().maxInboundMessageSize(64 << 20)
+                    .intercept(new LeaderHeader()).build());
         }
         this.channels = List.copyOf(built);
     }
@@ -159,6 +172,11 @@ public final class MeridianClient implements AutoCloseable {
             }
             return new MeridianClient(endpoints, timeout);
         }
+    }
+
+    /** The endpoint the next call goes to first: the leader, once an answer named it among the endpoints. */
+    public String currentEndpoint() {
+        return endpoints.get(preferred.get());
     }
 
     public List<String> endpoints() {
@@ -461,6 +479,35 @@ public final class MeridianClient implements AutoCloseable {
 
     // ---- Calls, failover and errors. ----
 
+    /** Notes the leader an answer's headers name, when it is one of this client's endpoints. */
+    private final class LeaderHeader implements ClientInterceptor {
+
+        /** The header the nodes set; see the node's LeaderHint. */
+        private static final Metadata.Key<String> LEADER = Metadata.Key.of("meridian-leader",
+                Metadata.ASCII_STRING_MARSHALLER);
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                Channel next) {
+            return new SimpleForwardingClientCall<>(next.newCall(method, options)) {
+                @Override
+                public void start(Listener<R> listener, Metadata headers) {
+                    super.start(new SimpleForwardingClientCallListener<>(listener) {
+                        @Override
+                        public void onHeaders(Metadata answer) {
+                            String leader = answer.get(LEADER);
+                            int index = leader == null ? -1 : endpoints.indexOf(leader);
+                            if (index >= 0) {
+                                leaderHint.set(index);
+                            }
+                            super.onHeaders(answer);
+                        }
+                    }, headers);
+                }
+            };
+        }
+    }
+
     private MeridianServiceBlockingStub stub(int index) {
         return MeridianServiceGrpc.newBlockingStub(channels.get(index))
                 .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -490,7 +537,8 @@ public final class MeridianClient implements AutoCloseable {
             try {
                 T result = call.apply(MeridianServiceGrpc.newBlockingStub(channels.get(index))
                         .withDeadlineAfter(remaining, TimeUnit.NANOSECONDS));
-                preferred.set(index);
+                int leader = leaderHint.getAndSet(-1);
+                preferred.set(leader >= 0 ? leader : index);
                 return result;
             } catch (StatusRuntimeException e) {
                 last = e;

@@ -68,6 +68,17 @@ class WritesAndReadsIT {
         cluster.close();
     }
 
+    @Test
+    void aClientOfSeveralNodesSendsItsCallsToTheLeaderOnceAnAnswerNamesIt() {
+        MeridianNode leader = cluster.awaitLeader();
+        MeridianNode follower = cluster.follower();
+        try (MeridianClient client = cluster.clientOf(follower.nodeId(), leader.nodeId())) {
+            assertThat(client.currentEndpoint()).isEqualTo(cluster.endpoint(follower.nodeId()));
+            client.applyCatalogDdl(Entries.catalogDdl("CREATE TABLE hinted (id BIGINT PRIMARY KEY)").getCatalogDdl());
+            assertThat(client.currentEndpoint()).isEqualTo(cluster.endpoint(leader.nodeId()));
+        }
+    }
+
     private static NodeInfo node(MeridianClient client, String id) {
         return client.topology().getNodesList().stream().filter(n -> n.getNode().getNodeId().equals(id))
                 .findFirst().orElseThrow(() -> new AssertionError("no node " + id));

@@ -10,6 +10,7 @@ import io.meridian.core.capability.CapabilityCodecException;
 import io.meridian.core.topology.Labels;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.NodeState;
+import io.meridian.node.api.LeaderHint;
 import io.meridian.node.api.MeridianApiService;
 import io.meridian.node.api.NodeRuntime;
 import io.meridian.node.api.RemoteAddress;
@@ -54,7 +55,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -62,10 +62,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.util.SizeInBytes;
-import org.apache.ratis.util.TimeDuration;
 import org.pcollections.TreePMap;
 import org.pcollections.TreePSet;
 import org.slf4j.Logger;
@@ -193,7 +190,8 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         raftServer.start();
-        gateway = new RaftGateway(prefix, groupId, selfId, raftMembers(), config.tuning(), scheduler);
+        gateway = new RaftGateway(prefix, groupId, selfId, raftMembers(), config.tuning(), scheduler,
+                this::currentDivision);
         startApi();
         if (!identity.admitted()) {
             Admission.Admitted admitted = new Admission(config, identity).admit(apiAddress.toString(),
@@ -296,39 +294,14 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     }
 
     private RaftProperties raftProperties(Path raftDir) {
-        RaftTuning tuning = config.tuning();
-        RaftProperties properties = new RaftProperties();
-        RaftServerConfigKeys.setStorageDir(properties, List.of(raftDir.toFile()));
-        GrpcConfigKeys.Server.setHost(properties, config.raftAddress().host());
-        GrpcConfigKeys.Server.setPort(properties, config.raftAddress().port());
-        TimeDuration min = millis(tuning.electionTimeoutMin());
-        TimeDuration max = millis(tuning.electionTimeoutMax());
-        RaftServerConfigKeys.Rpc.setTimeoutMin(properties, min);
-        RaftServerConfigKeys.Rpc.setTimeoutMax(properties, max);
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(properties, min);
-        RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(properties, max);
-        RaftServerConfigKeys.Rpc.setRequestTimeout(properties, millis(tuning.requestTimeout()));
-        RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, tuning.snapshotThreshold());
-        RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, tuning.snapshotsRetained());
-        RaftServerConfigKeys.Snapshot.setCreationGap(properties, 1);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(tuning.logSegmentBytes()));
-        RaftServerConfigKeys.Log.setPreallocatedSize(properties,
-                SizeInBytes.valueOf(Math.min(tuning.logSegmentBytes(), 4L << 20)));
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
-        RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(1024, tuning.snapshotThreshold()));
-        return properties;
-    }
-
-    private static TimeDuration millis(Duration duration) {
-        return TimeDuration.valueOf(duration.toMillis(), TimeUnit.MILLISECONDS);
+        return RaftSettings.properties(config.tuning(), raftDir, config.raftAddress());
     }
 
     private void startApi() throws IOException {
         MeridianApiService service = new MeridianApiService(this, watchExecutor);
         Server server = NettyServerBuilder.forAddress(config.apiAddress().toSocketAddress())
-                .addService(io.grpc.ServerInterceptors.intercept(service, new RemoteAddress()))
+                .addService(io.grpc.ServerInterceptors.intercept(service, new RemoteAddress(),
+                        new LeaderHint(this::leaderApiAddress)))
                 .maxInboundMessageSize(8 << 20)
                 .build();
         try {
@@ -520,6 +493,19 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     @Override
     public LoadStore load() {
         return load;
+    }
+
+    @Override
+    public Optional<String> leaderApiAddress() {
+        Optional<RaftServer.Division> division = currentDivision();
+        if (division.isEmpty() || division.get().getInfo().getLeaderId() == null) {
+            return Optional.empty();
+        }
+        String leader = division.get().getInfo().getLeaderId().toString();
+        if (leader.equals(config.nodeId())) {
+            return Optional.ofNullable(apiAddress).map(HostPort::toString);
+        }
+        return stateMachine.image().topology().node(leader).map(Node::apiAddress).filter(api -> !api.isEmpty());
     }
 
     @Override

@@ -40,6 +40,9 @@ public interface NodeRuntime {
     /** The load reports this node keeps (only the leader takes any). */
     LoadStore load();
 
+    /** The API address of the node that leads (this one included), when known. */
+    Optional<String> leaderApiAddress();
+
     /** A stub for the leader's API, when another node leads and its address is known. */
     Optional<MeridianServiceGrpc.MeridianServiceBlockingStub> leaderStub(Duration deadline);
 

@@ -19,18 +19,26 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -43,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * for the new members; the old one is closed once its requests had time to finish. A node that
  * has not joined any configuration yet has no members to send to: its writes and reads fail at
  * once, saying so.
+ *
+ * <p>While this node leads, an entry goes straight to its own Raft server instead of through the
+ * Ratis client and a loopback connection; when the server answers that it no longer leads (the
+ * entry was not appended), the entry takes the client's path, which finds the new leader.
  *
  * <p>Thread-safe.
  */
@@ -57,14 +69,22 @@ public final class RaftGateway implements Closeable {
     private final RaftPeerId self;
     private final RaftTuning tuning;
     private final ScheduledExecutorService scheduler;
+    private final Supplier<Optional<RaftServer.Division>> local;
+    private final ClientId localClientId = ClientId.randomId();
+    private final AtomicLong localCallIds = new AtomicLong();
     private final RaftProperties properties = new RaftProperties();
     private volatile List<RaftPeer> peers;
     private volatile RaftClient client;
     private volatile boolean closed;
 
+    /**
+     * @param local this node's division of the group, when its server runs it (for the direct path
+     *     while it leads); empty when not
+     */
     public RaftGateway(String prefix, RaftGroupId groupId, RaftPeerId self, Collection<RaftPeer> peers,
-            RaftTuning tuning, ScheduledExecutorService scheduler) {
+            RaftTuning tuning, ScheduledExecutorService scheduler, Supplier<Optional<RaftServer.Division>> local) {
         this.prefix = prefix;
+        this.local = local;
         this.groupId = groupId;
         this.self = self;
         this.tuning = tuning;
@@ -117,33 +137,74 @@ public final class RaftGateway implements Closeable {
      */
     public CompletableFuture<EntryOutcome> submit(MetadataEntry entry) {
         CompletableFuture<EntryOutcome> result = new CompletableFuture<>();
-        CompletableFuture<RaftClientReply> reply;
-        RaftClient current = client;
-        if (current == null) {
-            result.completeExceptionally(WriteFailure.notTaken(NOT_A_MEMBER, null));
+        Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray()));
+        Optional<RaftServer.Division> leading = local.get().filter(division -> division.getInfo().isLeaderReady());
+        if (leading.isEmpty()) {
+            submitThroughClient(message, result);
             return result;
         }
+        RaftClientRequest request = RaftClientRequest.newBuilder()
+                .setClientId(localClientId)
+                .setServerId(self)
+                .setGroupId(groupId)
+                .setCallId(localCallIds.incrementAndGet())
+                .setMessage(message)
+                .setType(RaftClientRequest.writeRequestType())
+                .setTimeoutMs(tuning.writeTimeout().toMillis())
+                .build();
+        CompletableFuture<RaftClientReply> reply;
         try {
-            reply = current.async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray())));
-        } catch (RuntimeException e) {
-            result.completeExceptionally(WriteFailure.notTaken("the Raft client is closed: " + e.getMessage(), e));
+            reply = leading.get().getRaftServer().submitClientRequestAsync(request);
+        } catch (IOException | RuntimeException e) {
+            submitThroughClient(message, result);
             return result;
         }
         reply.orTimeout(tuning.writeTimeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, error) -> {
-            if (error != null) {
-                result.completeExceptionally(failure(error));
-            } else if (!r.isSuccess()) {
-                result.completeExceptionally(failure(r.getException()));
+            if (error == null && !r.isSuccess() && notAppended(r.getException())) {
+                submitThroughClient(message, result);
             } else {
-                try {
-                    result.complete(EntryOutcome.parseFrom(r.getMessage().getContent().toByteArray()));
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    result.completeExceptionally(WriteFailure.outcomeUnknown(
-                            "the reply of the metadata group does not parse: " + e.getMessage(), e));
-                }
+                complete(result, r, error);
             }
         });
         return result;
+    }
+
+    /** The leader answered without appending the entry: it no longer leads, or is not ready yet. */
+    private static boolean notAppended(Throwable error) {
+        return error instanceof NotLeaderException || error instanceof LeaderNotReadyException
+                || error instanceof LeaderSteppingDownException;
+    }
+
+    private void submitThroughClient(Message message, CompletableFuture<EntryOutcome> result) {
+        RaftClient current = client;
+        if (current == null) {
+            result.completeExceptionally(WriteFailure.notTaken(NOT_A_MEMBER, null));
+            return;
+        }
+        CompletableFuture<RaftClientReply> reply;
+        try {
+            reply = current.async().send(message);
+        } catch (RuntimeException e) {
+            result.completeExceptionally(WriteFailure.notTaken("the Raft client is closed: " + e.getMessage(), e));
+            return;
+        }
+        reply.orTimeout(tuning.writeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((r, error) -> complete(result, r, error));
+    }
+
+    private void complete(CompletableFuture<EntryOutcome> result, RaftClientReply r, Throwable error) {
+        if (error != null) {
+            result.completeExceptionally(failure(error));
+        } else if (!r.isSuccess()) {
+            result.completeExceptionally(failure(r.getException()));
+        } else {
+            try {
+                result.complete(EntryOutcome.parseFrom(r.getMessage().getContent().toByteArray()));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                result.completeExceptionally(WriteFailure.outcomeUnknown(
+                        "the reply of the metadata group does not parse: " + e.getMessage(), e));
+            }
+        }
     }
 
     /** Submits and waits; for leader-side services that run on their own thread. */
