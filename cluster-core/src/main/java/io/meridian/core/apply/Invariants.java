@@ -17,6 +17,8 @@ import io.meridian.core.token.TokenState;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.NodeState;
 import io.meridian.core.topology.TopologyImage;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -70,37 +72,29 @@ public final class Invariants {
 
     private static void checkRouting(MetadataImage image) {
         RoutingImage routing = image.routing();
-        TreeMap<Long, Integer> counts = new TreeMap<>();
-        TreeMap<Key, Long> byStart = new TreeMap<>();
+        // Linear in the shards, and nothing allocated per shard unless a rule is broken: a snapshot
+        // load of a million shards runs this once. Hence the explicit ifs rather than require().
+        long[] groupIds = routing.groups().keySet().stream().mapToLong(Long::longValue).toArray();
+        int[] shardsInGroup = new int[groupIds.length];
         for (Map.Entry<Long, Shard> entry : routing.shards().entrySet()) {
             Shard shard = entry.getValue();
-            require(entry.getKey() == shard.id(), "shard keyed %d has id %d", entry.getKey(), shard.id());
-            require(shard.id() > 0 && shard.id() < routing.nextShardId(), "shard %d is not below the next shard id %d",
-                    shard.id(), routing.nextShardId());
-            require(routing.groups().containsKey(shard.groupId()), "shard %d belongs to missing group %d", shard.id(),
-                    shard.groupId());
-            require(shard.end().isEmpty() || shard.start().compareTo(shard.end()) < 0, "shard %d has an empty range %s",
-                    shard.id(), shard.range());
-            require(byStart.put(shard.start(), shard.id()) == null, "two shards start at %s", shard.start());
-            counts.merge(shard.groupId(), 1, Integer::sum);
-        }
-        require(byStart.equals(routing.shardsByStart()), "the start-key index does not match the shards");
-        require(counts.equals(routing.shardCountByGroup()), "the per-group shard counts do not match the shards");
-        if (image.topology().bootstrapped() || !routing.shards().isEmpty()) {
-            Key expected = Key.EMPTY;
-            boolean first = true;
-            for (Long id : byStart.values()) {
-                Shard shard = routing.shards().get(id);
-                require(shard.start().equals(expected), "shard %d starts at %s but the keyspace continues from %s%s",
-                        shard.id(), shard.start(), expected, first ? " (the start)" : "");
-                require(!shard.end().isEmpty() || id.equals(byStart.lastEntry().getValue()),
-                        "shard %d runs to the end of the keyspace but is not the last shard", shard.id());
-                expected = shard.end();
-                first = false;
+            if (entry.getKey() != shard.id()) {
+                fail("shard keyed %d has id %d", entry.getKey(), shard.id());
             }
-            require(!routing.shards().isEmpty(), "a bootstrapped cluster has no shard");
-            require(expected.isEmpty(), "the keyspace after %s belongs to no shard", expected);
+            if (shard.id() <= 0 || shard.id() >= routing.nextShardId()) {
+                fail("shard %d is not below the next shard id %d", shard.id(), routing.nextShardId());
+            }
+            int group = Arrays.binarySearch(groupIds, shard.groupId());
+            if (group < 0) {
+                fail("shard %d belongs to missing group %d", shard.id(), shard.groupId());
+            }
+            shardsInGroup[group]++;
+            if (!shard.end().isEmpty() && shard.start().compareTo(shard.end()) >= 0) {
+                fail("shard %d has an empty range %s", shard.id(), shard.range());
+            }
         }
+        checkShardCounts(routing, groupIds, shardsInGroup);
+        checkStartIndexAndPartition(routing, image.topology().bootstrapped() || !routing.shards().isEmpty());
         for (Map.Entry<Long, ReplicaGroup> entry : routing.groups().entrySet()) {
             ReplicaGroup group = entry.getValue();
             require(entry.getKey() == group.id(), "group keyed %d has id %d", entry.getKey(), group.id());
@@ -115,6 +109,67 @@ public final class Invariants {
             }
             require(!group.hasLeader() || group.isMember(group.leader()), "group %d is led by %s, not a member",
                     group.id(), group.leader());
+        }
+    }
+
+    /** The derived per-group counts equal the counts of the shards, group by group. */
+    private static void checkShardCounts(RoutingImage routing, long[] groupIds, int[] shardsInGroup) {
+        int groupsWithShards = 0;
+        for (int i = 0; i < groupIds.length; i++) {
+            if (shardsInGroup[i] > 0) {
+                groupsWithShards++;
+                Integer derived = routing.shardCountByGroup().get(groupIds[i]);
+                if (derived == null || derived != shardsInGroup[i]) {
+                    fail("the per-group shard counts do not match the shards: group %d has %d shards, counted %s",
+                            groupIds[i], shardsInGroup[i], derived);
+                }
+            }
+        }
+        require(routing.shardCountByGroup().size() == groupsWithShards,
+                "the per-group shard counts do not match the shards: %d groups counted, %d groups have shards",
+                routing.shardCountByGroup().size(), groupsWithShards);
+    }
+
+    /**
+     * The start-key index names every shard by its start exactly once: each entry names a shard
+     * that starts at its key, and there are as many entries as shards. As the keys are distinct and
+     * a shard has one start, no shard is named twice, so none is left out. The index then lists the
+     * shards in key order, so the same walk checks that they partition the keyspace, if they must.
+     */
+    private static void checkStartIndexAndPartition(RoutingImage routing, boolean partitioned) {
+        if (routing.shardsByStart().size() != routing.shards().size()) {
+            // Only to name the problem: two shards that share a start can have one entry only.
+            TreeMap<Key, Long> starts = new TreeMap<>();
+            for (Shard shard : routing.shards().values()) {
+                require(starts.put(shard.start(), shard.id()) == null, "two shards start at %s", shard.start());
+            }
+            fail("the start-key index does not match the shards: %d entries for %d shards",
+                    routing.shardsByStart().size(), routing.shards().size());
+        }
+        Key expected = Key.EMPTY;
+        int position = 0;
+        int last = routing.shardsByStart().size() - 1;
+        for (Map.Entry<Key, Long> entry : routing.shardsByStart().entrySet()) {
+            Shard shard = routing.shards().get(entry.getValue());
+            if (shard == null || !shard.start().equals(entry.getKey())) {
+                fail("the start-key index does not match the shards: %s names shard %d, which %s", entry.getKey(),
+                        entry.getValue(), shard == null ? "does not exist" : "starts at " + shard.start());
+            }
+            if (partitioned) {
+                if (!shard.start().equals(expected)) {
+                    fail("shard %d starts at %s but the keyspace continues from %s%s", shard.id(), shard.start(),
+                            expected, position == 0 ? " (the start)" : "");
+                }
+                if (shard.end().isEmpty() && position != last) {
+                    fail("shard %d runs to the end of the keyspace but is not the last shard", shard.id());
+                }
+                expected = shard.end();
+            }
+            position++;
+        }
+        if (partitioned) {
+            require(!routing.shards().isEmpty(), "a bootstrapped cluster has no shard");
+            require(expected.isEmpty(), "the keyspace after %s belongs to no shard", expected);
         }
     }
 
@@ -200,6 +255,6 @@ public final class Invariants {
     }
 
     private static void fail(String format, Object... args) {
-        throw new InvariantViolation(String.format(java.util.Locale.ROOT, format, args));
+        throw new InvariantViolation(String.format(Locale.ROOT, format, args));
     }
 }

@@ -93,7 +93,9 @@ public final class RecordCodec {
             check(Validation.nodeId("member", member));
             members = members.plus(member);
         }
-        require(members.size() == record.getMembersCount(), "group " + record.getGroupId() + " lists a member twice");
+        if (members.size() != record.getMembersCount()) {
+            throw new IllegalArgumentException("group " + record.getGroupId() + " lists a member twice");
+        }
         return new ReplicaGroup(record.getGroupId(), members, record.getLeader());
     }
 
@@ -114,7 +116,9 @@ public final class RecordCodec {
         positive("group id", record.getGroupId());
         Key start = Key.of(record.getStartKey());
         Key end = Key.of(record.getEndKey());
-        require(end.isEmpty() || start.compareTo(end) < 0, "shard " + record.getShardId() + " has an empty range");
+        if (!end.isEmpty() && start.compareTo(end) >= 0) {
+            throw new IllegalArgumentException("shard " + record.getShardId() + " has an empty range");
+        }
         return new Shard(record.getShardId(), start, end, record.getGroupId(),
                 nonNegative("epoch", record.getEpoch()), nonNegative("last_moved_at_ms", record.getLastMovedAtMs()),
                 record.getLastMovedFrom());
@@ -293,13 +297,20 @@ public final class RecordCodec {
         return RaftRole.fromProto(proto).orElseThrow(() -> bad("raft role " + proto));
     }
 
+    // The checks below run for every field of every record of a snapshot: a message is built only
+    // when a check fails.
+
     private static long positive(String field, long value) {
-        require(value > 0, field + " must be positive, is " + Long.toUnsignedString(value));
+        if (value <= 0) {
+            throw new IllegalArgumentException(field + " must be positive, is " + Long.toUnsignedString(value));
+        }
         return value;
     }
 
     private static long nonNegative(String field, long value) {
-        require(value >= 0, field + " is out of range: " + Long.toUnsignedString(value));
+        if (value < 0) {
+            throw new IllegalArgumentException(field + " is out of range: " + Long.toUnsignedString(value));
+        }
         return value;
     }
 

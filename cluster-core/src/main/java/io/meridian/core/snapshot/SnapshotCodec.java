@@ -1,8 +1,10 @@
 package io.meridian.core.snapshot;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.meridian.core.MetadataImage;
 import io.meridian.core.Provenance;
+import io.meridian.core.SortedRun;
 import io.meridian.core.apply.InvariantViolation;
 import io.meridian.core.apply.Invariants;
 import io.meridian.core.capability.CapabilitiesImage;
@@ -31,6 +33,7 @@ import io.meridian.proto.SnapshotRecord;
 import io.meridian.proto.SnapshotTrailer;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -42,8 +45,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.zip.CRC32C;
 import org.pcollections.TreePMap;
 import org.pcollections.TreePSet;
@@ -145,7 +149,7 @@ public final class SnapshotCodec {
     /** Reads an image from bytes. */
     public static MetadataImage fromBytes(byte[] bytes) throws SnapshotFormatException {
         try {
-            return read(new java.io.ByteArrayInputStream(bytes));
+            return read(new ByteArrayInputStream(bytes));
         } catch (SnapshotFormatException e) {
             throw e;
         } catch (IOException e) {
@@ -215,7 +219,7 @@ public final class SnapshotCodec {
             byte[] hash = digest.digest();
             byte[] trailer = SnapshotRecord.newBuilder().setTrailer(SnapshotTrailer.newBuilder()
                     .setRecordCount(records)
-                    .setSha256(com.google.protobuf.ByteString.copyFrom(hash)))
+                    .setSha256(ByteString.copyFrom(hash)))
                     .build().toByteArray();
             word.clear();
             out.write(word.putInt(0, trailer.length).array());
@@ -244,16 +248,21 @@ public final class SnapshotCodec {
         private int section;
         private SnapshotHeader header;
         private SchedulerConfig scheduler;
-        private final TreeMap<String, Node> nodes = new TreeMap<>();
-        private final TreeMap<Long, ReplicaGroup> groups = new TreeMap<>();
-        private final TreeMap<Long, Shard> shards = new TreeMap<>();
-        private final TreeMap<Long, Migration> migrations = new TreeMap<>();
-        private final TreeMap<TokenHash, JoinToken> tokens = new TreeMap<>();
-        private final TreeMap<Long, GhostTableStats> ghostTables = new TreeMap<>();
-        private final TreeMap<GhostKey, GhostStub> ghostStubs = new TreeMap<>();
-        private final TreeMap<String, EdgeCacheNode> edgeNodes = new TreeMap<>();
-        private final TreeMap<String, TreePMap<String, TreePSet<Long>>> capabilities = new TreeMap<>();
-        private final TreeMap<Long, CatalogEntry> catalog = new TreeMap<>();
+        // Each section arrives sorted by key (checked as it arrives), so each becomes its
+        // persistent map in one linear pass at the end.
+        private final SortedRun<String, Node> nodes = new SortedRun<>();
+        private final SortedRun<Long, ReplicaGroup> groups = new SortedRun<>();
+        private final SortedRun<Long, Shard> shards = new SortedRun<>(1 << 10);
+        private final SortedRun<Long, Migration> migrations = new SortedRun<>();
+        private final SortedRun<TokenHash, JoinToken> tokens = new SortedRun<>();
+        private final SortedRun<Long, GhostTableStats> ghostTables = new SortedRun<>();
+        private final SortedRun<GhostKey, GhostStub> ghostStubs = new SortedRun<>();
+        private final SortedRun<String, EdgeCacheNode> edgeNodes = new SortedRun<>();
+        private final SortedRun<String, TreePMap<String, TreePSet<Long>>> capabilities = new SortedRun<>();
+        private final SortedRun<Long, CatalogEntry> catalog = new SortedRun<>();
+        private final byte[] word = new byte[4];
+        /** The frame read last, as it is in the file: length, record, checksum. */
+        private byte[] frame = new byte[1 << 12];
 
         Reader(InputStream source) {
             this.in = new DataInputStream(new BufferedInputStream(source, 1 << 16));
@@ -273,10 +282,10 @@ public final class SnapshotCodec {
             }
             while (true) {
                 long frameOffset = offset;
-                byte[] bytes = readFrame();
+                int length = readFrame();
                 SnapshotRecord record;
                 try {
-                    record = SnapshotRecord.parseFrom(bytes);
+                    record = SnapshotRecord.parser().parseFrom(frame, 4, length);
                 } catch (InvalidProtocolBufferException e) {
                     throw new SnapshotFormatException(where(frameOffset) + "record does not parse: " + e.getMessage(),
                             e);
@@ -285,12 +294,13 @@ public final class SnapshotCodec {
                     checkTrailer(record.getTrailer(), frameOffset);
                     return assemble();
                 }
-                hash(bytes);
+                // Exactly as the writer hashed it: length, record, checksum.
+                digest.update(frame, 0, length + 8);
                 try {
                     accept(record, frameOffset);
                 } catch (IllegalArgumentException e) {
                     throw new SnapshotFormatException(where(frameOffset) + record.getRecordCase().name().toLowerCase(
-                            java.util.Locale.ROOT) + " record is invalid: " + e.getMessage(), e);
+                            Locale.ROOT) + " record is invalid: " + e.getMessage(), e);
                 }
                 records++;
             }
@@ -327,11 +337,10 @@ public final class SnapshotCodec {
                 case NODE_CAPABILITIES -> {
                     String nodeId = record.getNodeCapabilities().getNodeId();
                     TreePMap<String, TreePSet<Long>> values = RecordCodec.fromProto(record.getNodeCapabilities());
-                    if (!capabilities.isEmpty() && capabilities.lastKey().compareTo(nodeId) >= 0) {
+                    if (!capabilities.add(nodeId, values)) {
                         throw new SnapshotFormatException(where(frameOffset) + "capabilities of " + nodeId
                                 + " out of order");
                     }
-                    capabilities.put(nodeId, values);
                 }
                 case SCHEDULER_CONFIG -> scheduler = SchedulerConfig.fromProto(record.getSchedulerConfig());
                 case CATALOG_ENTRY -> put(catalog, RecordCodec.fromProto(record.getCatalogEntry()),
@@ -342,13 +351,12 @@ public final class SnapshotCodec {
 
         /** Adds a record to its section, whose keys must strictly increase. */
         private <K extends Comparable<K>, V> void put(
-                TreeMap<K, V> section, V value, java.util.function.Function<V, K> key, long frameOffset)
+                SortedRun<K, V> section, V value, Function<V, K> key, long frameOffset)
                 throws SnapshotFormatException {
             K k = key.apply(value);
-            if (!section.isEmpty() && section.lastKey().compareTo(k) >= 0) {
+            if (!section.add(k, value)) {
                 throw new SnapshotFormatException(where(frameOffset) + "key " + k + " is out of order or repeated");
             }
-            section.put(k, value);
         }
 
         private void checkTrailer(SnapshotTrailer trailer, long frameOffset) throws IOException {
@@ -372,26 +380,26 @@ public final class SnapshotCodec {
 
         private MetadataImage assemble() throws SnapshotFormatException {
             try {
-                TopologyImage topology = new TopologyImage(TreePMap.fromSortedMap(nodes), header.getBootstrapped(),
+                TopologyImage topology = new TopologyImage(nodes.toTreePMap(), header.getBootstrapped(),
                         new VoterPolicy(header.getMinVoters(), header.getTargetVoters(), header.getAutoPromote(),
                                 header.hasPromoteLagEntries() ? header.getPromoteLagEntries()
                                         : VoterPolicy.DEFAULT_PROMOTE_LAG_ENTRIES,
                                 header.hasPromoteAfterMs() ? header.getPromoteAfterMs()
                                         : VoterPolicy.DEFAULT_PROMOTE_AFTER_MS));
-                RoutingImage routing = RoutingImage.of(TreePMap.fromSortedMap(shards), TreePMap.fromSortedMap(groups),
+                RoutingImage routing = RoutingImage.of(shards.toTreePMap(), groups.toTreePMap(),
                         header.getRoutingVersion(), header.getNextShardId(), header.getNextGroupId());
-                TreePMap<String, TreePMap<String, TreePSet<Long>>> advertised = TreePMap.fromSortedMap(capabilities);
+                TreePMap<String, TreePMap<String, TreePSet<Long>>> advertised = capabilities.toTreePMap();
                 MetadataImage image = new MetadataImage(
                         new Provenance(header.getTerm(), header.getIndex(), header.getLogicalTimeMs()),
                         topology,
                         routing,
-                        MigrationsImage.of(TreePMap.fromSortedMap(migrations), header.getNextMigrationId()),
-                        new JoinTokensImage(TreePMap.fromSortedMap(tokens)),
-                        new GhostsImage(TreePMap.fromSortedMap(ghostStubs), TreePMap.fromSortedMap(ghostTables)),
-                        new EdgeCacheImage(TreePMap.fromSortedMap(edgeNodes)),
+                        MigrationsImage.of(migrations.toTreePMap(), header.getNextMigrationId()),
+                        new JoinTokensImage(tokens.toTreePMap()),
+                        new GhostsImage(ghostStubs.toTreePMap(), ghostTables.toTreePMap()),
+                        new EdgeCacheImage(edgeNodes.toTreePMap()),
                         new CapabilitiesImage(advertised, CapabilitiesImage.negotiate(topology, advertised)),
                         scheduler,
-                        new CatalogImage(TreePMap.fromSortedMap(catalog), header.getCatalogVersion()));
+                        new CatalogImage(catalog.toTreePMap(), header.getCatalogVersion()));
                 Invariants.check(image);
                 return image;
             } catch (IllegalArgumentException | InvariantViolation e) {
@@ -400,44 +408,53 @@ public final class SnapshotCodec {
             }
         }
 
-        private byte[] readFrame() throws IOException {
+        /**
+         * Reads the next frame into {@link #frame} (length, record, checksum, as in the file) after
+         * checking the record against its checksum, and returns the record's length. The buffer is
+         * reused from frame to frame: parsing copies what it keeps.
+         */
+        private int readFrame() throws IOException {
             long frameOffset = offset;
             int length = readInt("a frame length");
             if (length < 0 || length > MAX_FRAME_BYTES) {
                 throw new SnapshotFormatException(where(frameOffset) + "frame length "
                         + Integer.toUnsignedString(length) + " is out of bounds (at most " + MAX_FRAME_BYTES + ")");
             }
-            byte[] bytes = readBytes(length, "a frame");
+            if (frame.length < length + 8) {
+                frame = Arrays.copyOf(frame, Math.max(length + 8, frame.length * 2));
+            }
+            System.arraycopy(word, 0, frame, 0, 4);
+            readFully(frame, 4, length, "a frame");
             int crc = readInt("a frame checksum");
-            if (crc != crc32c(bytes)) {
+            System.arraycopy(word, 0, frame, 4 + length, 4);
+            CRC32C actual = new CRC32C();
+            actual.update(frame, 4, length);
+            if (crc != (int) actual.getValue()) {
                 throw new SnapshotFormatException(where(frameOffset) + "CRC32C of the record does not match: the "
                         + "snapshot is corrupt");
             }
-            return bytes;
-        }
-
-        /** Hashes a frame exactly as the writer wrote it. */
-        private void hash(byte[] bytes) {
-            digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
-            digest.update(bytes);
-            digest.update(ByteBuffer.allocate(4).putInt(crc32c(bytes)).array());
+            return length;
         }
 
         private int readInt(String what) throws IOException {
-            byte[] bytes = readBytes(4, what);
-            return ByteBuffer.wrap(bytes).getInt();
+            readFully(word, 0, 4, what);
+            return (word[0] & 0xff) << 24 | (word[1] & 0xff) << 16 | (word[2] & 0xff) << 8 | (word[3] & 0xff);
         }
 
         private byte[] readBytes(int count, String what) throws IOException {
             byte[] bytes = new byte[count];
+            readFully(bytes, 0, count, what);
+            return bytes;
+        }
+
+        private void readFully(byte[] bytes, int from, int count, String what) throws IOException {
             try {
-                in.readFully(bytes);
+                in.readFully(bytes, from, count);
             } catch (EOFException e) {
                 throw new SnapshotFormatException("snapshot is truncated: it ends at offset " + offset + " inside "
                         + what + (records == 0 ? "" : " after record " + records), e);
             }
             offset += count;
-            return bytes;
         }
 
         private String where(long frameOffset) {

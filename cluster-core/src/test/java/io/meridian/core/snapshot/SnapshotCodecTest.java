@@ -24,6 +24,7 @@ import io.meridian.core.MetadataImage;
 import io.meridian.core.testing.Entries;
 import io.meridian.core.testing.Replay;
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -143,6 +144,42 @@ class SnapshotCodecTest {
 
         assertThatThrownBy(() -> SnapshotCodec.fromBytes(damaged)).isInstanceOf(SnapshotFormatException.class)
                 .hasMessageContaining("at offset").hasMessageContaining("corrupt");
+    }
+
+    @Test
+    void aSnapshotWrittenBeforeTheLoaderWasReworkedStillLoadsAndWritesTheSameBytes() throws Exception {
+        // Written by the codec as of commit 205e6c9 from everyArea(); format version 1.
+        byte[] stored;
+        try (InputStream in = SnapshotCodecTest.class.getResourceAsStream("/snapshots/every-area-v1.snapshot")) {
+            stored = in.readAllBytes();
+        }
+
+        MetadataImage loaded = SnapshotCodec.fromBytes(stored);
+
+        assertThat(loaded).isEqualTo(everyArea());
+        assertThat(SnapshotCodec.toBytes(loaded)).isEqualTo(stored);
+    }
+
+    @Test
+    void shardsWhoseIdsAreNotInKeyOrderRoundTripWithTheirIndexes() throws Exception {
+        Replay replay = Replay.bootstrapped("n1", "n2", "n3");
+        replay.applied(Entries.createGroup("n2", "n2", "n3"));
+        for (String key : new String[] {"m", "g", "c", "t", "j", "e"}) {
+            long owner = replay.image().routing().locate(Entries.key(key)).orElseThrow().id();
+            replay.applied(split(owner, key));
+        }
+        replay.applied(Entries.reassign(3, 2, "n2"));
+        replay.applied(Entries.reassign(6, 2, "n2"));
+        replay.applied(Entries.merge(1, 4));
+        MetadataImage image = replay.image();
+
+        MetadataImage back = SnapshotCodec.fromBytes(SnapshotCodec.toBytes(image));
+
+        assertThat(back).isEqualTo(image);
+        assertThat(back.routing().shardsByStart()).isEqualTo(image.routing().shardsByStart());
+        assertThat(back.routing().shardCountByGroup()).isEqualTo(image.routing().shardCountByGroup())
+                .containsEntry(1L, 4).containsEntry(2L, 2);
+        assertThat(back.routing().locate(Entries.key("h")).orElseThrow().id()).isEqualTo(3);
     }
 
     @Test
