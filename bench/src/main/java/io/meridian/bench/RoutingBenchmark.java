@@ -43,7 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code write}: applies one entry to the writer's current image with {@link MetadataApplier}
  *       and publishes the result; the entries cycle through a reassignment to another group, a
  *       leadership transfer, a split followed by the merge that undoes it (so the number of shards
- *       stays {@code shards}) and an edge-cache stats report. Every entry must apply.</li>
+ *       stays {@code shards}) and an edge-cache stats report. Every entry must apply. Building
+ *       the entry (a small protobuf message) is part of the measured operation.</li>
  * </ul>
  *
  * <p>The image ({@link ClusterFixture}) has {@code shards} shards with nodes, groups, ghosts,
