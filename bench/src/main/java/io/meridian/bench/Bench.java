@@ -146,6 +146,20 @@ public final class Bench implements Callable<Integer> {
                     quick ? List.of(combo("shards", "10000", "nodes", "100"))
                             : cross("shards", List.of("10000", "100000", "1000000"), "nodes", List.of("100", "1000")),
                     settings, console));
+            case "snapshot" -> {
+                List<String> sizes = quick ? List.of("100000") : List.of("100000", "1000000");
+                Report times = JmhBench.run(name, "Snapshot: write and load through the node's snapshot files",
+                        SnapshotBenchmark.class, sizes("shards", sizes), settings, console);
+                Report bytes = new Report("snapshot_bytes", "Snapshot size", Report.col("shards", "SHARDS"),
+                        Report.col("bytes", "BYTES"));
+                for (String size : sizes) {
+                    bytes.row(Long.parseLong(size), SnapshotBenchmark.snapshotBytes(Integer.parseInt(size)));
+                }
+                yield List.of(times, bytes);
+            }
+            case "routing" -> List.of(JmhBench.run(name, "Routing: key lookups against the published image while "
+                    + "a writer applies entries (one thread each)", RoutingBenchmark.class,
+                    sizes("shards", quick ? List.of("1000") : List.of("1000", "100000", "1000000")), settings, console));
             case "write" -> WriteBench.run(settings, console);
             case "failover" -> FailoverBench.run(settings, console);
             default -> throw new IllegalArgumentException("no runner for " + name);

@@ -56,7 +56,9 @@ final class Report {
         }
         Map<String, Object> row = new LinkedHashMap<>();
         for (int i = 0; i < values.length; i++) {
-            row.put(columns.get(i).key(), values[i]);
+            Object value = values[i];
+            // JSON has no NaN: a figure that was not measured is null, printed as "-".
+            row.put(columns.get(i).key(), value instanceof Double d && (d.isNaN() || d.isInfinite()) ? null : value);
         }
         rows.add(row);
         return this;
@@ -152,8 +154,8 @@ final class Report {
         json.put("tables", tables.stream().map(Report::toJson).toList());
         Files.createDirectories(dir);
         Path file = dir.resolve(benchmark + ".json");
-        Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
-                .create().toJson(json) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(json) + "\n",
+                StandardCharsets.UTF_8);
         return file;
     }
 

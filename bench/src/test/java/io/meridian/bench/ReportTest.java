@@ -23,6 +23,7 @@ class ReportTest {
                 .setting("measure_s", 10L)
                 .row("meridian", 1, 139.4)
                 .row("ratis", 16, 4321.0)
+                .row("etcd", 64, Double.NaN)
                 .note("etcd: skipped");
     }
 
@@ -35,6 +36,7 @@ class ReportTest {
                 "  SYSTEM    CLIENTS  OPS/S",
                 "  meridian        1    139",
                 "  ratis          16  4,321",
+                "  etcd           64      -",
                 "  etcd: skipped");
     }
 
@@ -53,6 +55,7 @@ class ReportTest {
         JsonObject row = table.getAsJsonArray("rows").get(1).getAsJsonObject();
         assertThat(row.keySet()).containsExactly("system", "clients", "ops_per_s");
         assertThat(row.get("ops_per_s").getAsDouble()).isEqualTo(4321.0);
+        assertThat(table.getAsJsonArray("rows").get(2).getAsJsonObject().get("ops_per_s").isJsonNull()).isTrue();
     }
 
     @Test
