@@ -26,7 +26,10 @@ import io.meridian.proto.TopologyChange;
 import io.meridian.proto.TransferGroupLeadership;
 import io.meridian.proto.TransferReplica;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -99,7 +102,12 @@ public final class Planner {
         private final List<Plan.Action> actions = new ArrayList<>();
         private final List<Plan.Reason> reasons = new ArrayList<>();
         private final Set<Long> touched = new TreeSet<>();
-        private final Map<Long, List<Shard>> shardsByGroup = new TreeMap<>();
+        /** Every shard with its report, in id order; {@link #ids} holds their ids, for a binary search. */
+        private final Loaded[] shards;
+        private final long[] ids;
+        /** Position in {@link #shards} by shard id, -1 for none; null when the ids are too sparse for it. */
+        private final int[] positionById;
+        private final Map<Long, List<Loaded>> shardsByGroup;
         private final TreeMap<String, Node> active = new TreeMap<>();
         private final TreeMap<String, Long> hosted = new TreeMap<>();
         private final TreeMap<String, Long> leading = new TreeMap<>();
@@ -118,12 +126,51 @@ public final class Planner {
             this.config = image.scheduler();
             this.now = nowMs;
             this.maxActions = config.maxActionsPerTick();
-            boolean anySize = false;
-            for (Shard shard : routing.shards().values()) {
-                shardsByGroup.computeIfAbsent(shard.groupId(), id -> new ArrayList<>()).add(shard);
-                anySize |= load.sizeOf(shard.id()) > 0;
+            // Both maps are sorted by shard id: one merge join pairs every shard with its report,
+            // instead of one tree lookup per shard each time its size is read.
+            int count = routing.shards().size();
+            this.shards = new Loaded[count];
+            this.ids = new long[count];
+            Iterator<Map.Entry<Long, ShardReport>> reports = load.shards().entrySet().iterator();
+            Map.Entry<Long, ShardReport> report = reports.hasNext() ? reports.next() : null;
+            // Grouped by a binary search over the group ids, not a tree lookup of a boxed id per shard.
+            long[] groupIds = new long[routing.groups().size()];
+            int g = 0;
+            for (Long id : routing.groups().keySet()) {
+                groupIds[g++] = id;
             }
+            List<List<Loaded>> groupShards = new ArrayList<>(Collections.nCopies(groupIds.length, null));
+            // Shards of a group routing does not know (only in a broken image) are grouped all the same.
+            TreeMap<Long, List<Loaded>> byGroup = new TreeMap<>();
+            boolean anySize = false;
+            int i = 0;
+            for (Shard shard : routing.shards().values()) {
+                while (report != null && report.getKey() < shard.id()) {
+                    report = reports.hasNext() ? reports.next() : null;
+                }
+                Loaded loaded = Loaded.of(shard,
+                        report != null && report.getKey() == shard.id() ? report.getValue() : null);
+                shards[i] = loaded;
+                ids[i] = shard.id();
+                i++;
+                int at = Arrays.binarySearch(groupIds, shard.groupId());
+                List<Loaded> list = at < 0 ? byGroup.computeIfAbsent(shard.groupId(), id -> new ArrayList<>())
+                        : groupShards.get(at);
+                if (list == null) {
+                    list = new ArrayList<>();
+                    groupShards.set(at, list);
+                }
+                list.add(loaded);
+                anySize |= loaded.size() > 0;
+            }
+            for (int k = 0; k < groupIds.length; k++) {
+                if (groupShards.get(k) != null) {
+                    byGroup.put(groupIds[k], groupShards.get(k));
+                }
+            }
+            this.shardsByGroup = byGroup;
             this.bytes = anySize;
+            this.positionById = denseIndex(ids);
             for (Node node : image.topology().nodes().values()) {
                 if (node.state() == NodeState.ACTIVE) {
                     active.put(node.id(), node);
@@ -133,10 +180,10 @@ public final class Planner {
                     leading.put(node.id(), 0L);
                 }
             }
-            for (Map.Entry<Long, List<Shard>> entry : shardsByGroup.entrySet()) {
+            for (Map.Entry<Long, List<Loaded>> entry : shardsByGroup.entrySet()) {
                 ReplicaGroup group = routing.group(entry.getKey()).orElseThrow();
                 long groupWeight = 0;
-                for (Shard shard : entry.getValue()) {
+                for (Loaded shard : entry.getValue()) {
                     groupWeight += weight(shard);
                 }
                 long sum = groupWeight;
@@ -150,9 +197,9 @@ public final class Planner {
             // A move in flight counts as done: its shard weighs on the target already.
             for (Long migrationId : image.migrations().activeByShard().values()) {
                 Migration migration = image.migrations().migration(migrationId).orElseThrow();
-                Optional<Shard> shard = routing.shard(migration.shardId());
-                if (shard.isPresent() && migration.targetGroupId() == 0) {
-                    move(shard.get(), migration.fromNode(), migration.toNode());
+                Loaded shard = loaded(migration.shardId());
+                if (shard != null && migration.targetGroupId() == 0) {
+                    move(shard, migration.fromNode(), migration.toNode());
                 }
                 touched.add(migration.shardId());
             }
@@ -164,12 +211,54 @@ public final class Planner {
             }
         }
 
-        /** What a shard weighs in the balance: its bytes, or 1 when no shard reported a size. */
-        private long weight(Shard shard) {
-            return bytes ? load.sizeOf(shard.id()) : 1;
+        /**
+         * A shard and its load report (null when it sent none), paired once per run; the size is
+         * copied in because the balance reads it again and again.
+         */
+        private record Loaded(Shard shard, ShardReport report, long size) {
+            static Loaded of(Shard shard, ShardReport report) {
+                return new Loaded(shard, report, report == null ? 0 : report.sizeBytes());
+            }
+
+            long qps() {
+                return report == null ? 0 : report.qps();
+            }
         }
 
-        private void move(Shard shard, String from, String to) {
+        /** An array from shard id to position when the largest id is at most a few times the count. */
+        private static int[] denseIndex(long[] ids) {
+            if (ids.length == 0 || ids[0] < 0 || ids[ids.length - 1] >= 4L * ids.length + 1024) {
+                return null;
+            }
+            int[] index = new int[(int) ids[ids.length - 1] + 1];
+            Arrays.fill(index, -1);
+            for (int i = 0; i < ids.length; i++) {
+                index[(int) ids[i]] = i;
+            }
+            return index;
+        }
+
+        /** The position of the shard with this id in {@link #shards}; -1 if there is no such shard. */
+        private int position(long shardId) {
+            if (positionById != null) {
+                return shardId >= 0 && shardId < positionById.length ? positionById[(int) shardId] : -1;
+            }
+            int at = Arrays.binarySearch(ids, shardId);
+            return at < 0 ? -1 : at;
+        }
+
+        /** The shard with this id and its report; null if there is no such shard. */
+        private Loaded loaded(long shardId) {
+            int at = position(shardId);
+            return at < 0 ? null : shards[at];
+        }
+
+        /** What a shard weighs in the balance: its bytes, or 1 when no shard reported a size. */
+        private long weight(Loaded shard) {
+            return bytes ? shard.size() : 1;
+        }
+
+        private void move(Loaded shard, String from, String to) {
             long w = weight(shard);
             hosted.computeIfPresent(from, (id, total) -> total - w);
             hosted.computeIfPresent(to, (id, total) -> total + w);
@@ -297,7 +386,7 @@ public final class Planner {
         private List<String> silentNodes() {
             long maxAge = Math.max(MIN_REPORT_AGE_MS, REPORT_TICKS * config.tickIntervalMs());
             TreeSet<String> holding = new TreeSet<>();
-            for (Map.Entry<Long, List<Shard>> entry : shardsByGroup.entrySet()) {
+            for (Map.Entry<Long, List<Loaded>> entry : shardsByGroup.entrySet()) {
                 holding.addAll(routing.group(entry.getKey()).orElseThrow().members());
             }
             List<String> silent = new ArrayList<>();
@@ -317,7 +406,7 @@ public final class Planner {
                 if (node.state() != NodeState.DRAINING) {
                     continue;
                 }
-                for (Map.Entry<Long, List<Shard>> entry : shardsByGroup.entrySet()) {
+                for (Map.Entry<Long, List<Loaded>> entry : shardsByGroup.entrySet()) {
                     ReplicaGroup group = routing.group(entry.getKey()).orElseThrow();
                     if (!group.isMember(node.id())) {
                         continue;
@@ -331,7 +420,8 @@ public final class Planner {
                             lead(group, heir.get(), node.id() + " is draining");
                         }
                     }
-                    for (Shard shard : entry.getValue()) {
+                    for (Loaded loaded : entry.getValue()) {
+                        Shard shard = loaded.shard();
                         if (full()) {
                             reason("node " + node.id(), "draining; more moves in later ticks");
                             return;
@@ -350,7 +440,7 @@ public final class Planner {
                                     + "outside group " + group.id() + " can take it");
                             continue;
                         }
-                        transfer(shard, node.id(), target.get(), node.id() + " is draining");
+                        transfer(loaded, node.id(), target.get(), node.id() + " is draining");
                     }
                 }
             }
@@ -361,18 +451,19 @@ public final class Planner {
         private void splits() {
             long splitSize = config.value(SchedulerParameter.SPLIT_SIZE);
             long splitQps = config.value(SchedulerParameter.SPLIT_QPS);
-            for (Shard shard : routing.shards().values()) {
-                Optional<ShardReport> report = load.shard(shard.id());
-                if (report.isEmpty()) {
+            for (Loaded loaded : shards) {
+                ShardReport report = loaded.report();
+                if (report == null) {
                     continue;
                 }
-                boolean big = report.get().sizeBytes() > splitSize;
-                boolean hot = report.get().qps() > splitQps;
+                boolean big = report.sizeBytes() > splitSize;
+                boolean hot = report.qps() > splitQps;
                 if (!big && !hot) {
                     continue;
                 }
-                String why = big ? "size " + report.get().sizeBytes() + " B above split-size " + splitSize + " B"
-                        : report.get().qps() + " qps above split-qps " + splitQps;
+                Shard shard = loaded.shard();
+                String why = big ? "size " + report.sizeBytes() + " B above split-size " + splitSize + " B"
+                        : report.qps() + " qps above split-qps " + splitQps;
                 if (touched.contains(shard.id())) {
                     reason("shard " + shard.id(), why + ", but it is moving; split after the move");
                     continue;
@@ -381,7 +472,7 @@ public final class Planner {
                     reason("shard " + shard.id(), why + "; split in a later tick");
                     continue;
                 }
-                Optional<Key> at = report.get().splitKey().filter(shard::strictlyInside)
+                Optional<Key> at = report.splitKey().filter(shard::strictlyInside)
                         .or(() -> Key.between(shard.start(), shard.end(), Validation.MAX_KEY_BYTES));
                 if (at.isEmpty()) {
                     reason("shard " + shard.id(), why + ", but no key lies inside " + shard.range());
@@ -397,21 +488,24 @@ public final class Planner {
         private void merges() {
             long mergeSize = config.value(SchedulerParameter.MERGE_SIZE);
             long mergeQps = config.value(SchedulerParameter.MERGE_QPS);
-            for (Shard left : routing.shards().values()) {
+            int[] rightOf = rightNeighbours();
+            for (int i = 0; i < shards.length; i++) {
                 if (full()) {
                     return;
                 }
-                Optional<Shard> rightFound = routing.rightNeighbour(left);
-                if (rightFound.isEmpty()) {
+                if (rightOf[i] < 0) {
                     continue;
                 }
-                Shard right = rightFound.get();
+                Loaded leftLoad = shards[i];
+                Loaded rightLoad = shards[rightOf[i]];
+                Shard left = leftLoad.shard();
+                Shard right = rightLoad.shard();
                 if (left.groupId() != right.groupId() || touched.contains(left.id()) || touched.contains(right.id())
-                        || load.shard(left.id()).isEmpty() || load.shard(right.id()).isEmpty()) {
+                        || leftLoad.report() == null || rightLoad.report() == null) {
                     continue;
                 }
-                long size = load.sizeOf(left.id()) + load.sizeOf(right.id());
-                long qps = load.qpsOf(left.id()) + load.qpsOf(right.id());
+                long size = leftLoad.size() + rightLoad.size();
+                long qps = leftLoad.qps() + rightLoad.qps();
                 if (size >= mergeSize || qps >= mergeQps) {
                     continue;
                 }
@@ -423,6 +517,37 @@ public final class Planner {
                         MergeShards.newBuilder().setLeftShardId(left.id()).setRightShardId(right.id()))).build(),
                         "merge shards " + left.id() + " and " + right.id(), why, true);
             }
+        }
+
+        /**
+         * For each shard (by position in {@link #shards}) the position of the shard that starts where
+         * it ends, -1 if none: what {@link RoutingImage#rightNeighbour} answers, for all shards in one
+         * walk in key order instead of two tree lookups per shard.
+         */
+        private int[] rightNeighbours() {
+            int[] rightOf = new int[shards.length];
+            Arrays.fill(rightOf, -1);
+            Shard previous = null;
+            int previousAt = -1;
+            for (Long id : routing.shardsByStart().values()) {
+                int at = position(id);
+                Shard shard = shards[at].shard();
+                if (previous != null && !previous.end().isEmpty() && previous.end().equals(shard.start())) {
+                    rightOf[previousAt] = at;
+                }
+                previous = shard;
+                previousAt = at;
+            }
+            // Starts are unique, so the shard starting at an end is the next one in key order when
+            // the keyspace is partitioned; look up the rest (only in an image that is not).
+            for (int i = 0; i < shards.length; i++) {
+                Shard shard = shards[i].shard();
+                if (rightOf[i] < 0 && !shard.end().isEmpty()) {
+                    Long id = routing.shardsByStart().get(shard.end());
+                    rightOf[i] = id == null ? -1 : position(id);
+                }
+            }
+            return rightOf;
         }
 
         // ---- Balance. ----
@@ -461,13 +586,13 @@ public final class Planner {
             }
         }
 
-        private record Candidate(Shard shard, String target, long weight) {
+        private record Candidate(Loaded shard, String target, long weight) {
         }
 
         /** The shard on the source whose move to the least loaded eligible node helps the most. */
         private Optional<Candidate> bestMove(String source) {
             Candidate best = null;
-            for (Map.Entry<Long, List<Shard>> entry : shardsByGroup.entrySet()) {
+            for (Map.Entry<Long, List<Loaded>> entry : shardsByGroup.entrySet()) {
                 ReplicaGroup group = routing.group(entry.getKey()).orElseThrow();
                 if (!group.isMember(source)) {
                     continue;
@@ -475,11 +600,12 @@ public final class Planner {
                 // A shard that gets this far is not cooling down, so its target depends on the group
                 // alone: one search per group, not one per shard.
                 Optional<String> target = null;
-                for (Shard shard : entry.getValue()) {
+                for (Loaded loaded : entry.getValue()) {
+                    Shard shard = loaded.shard();
                     if (touched.contains(shard.id()) || coolingDown(shard)) {
                         continue;
                     }
-                    long w = weight(shard);
+                    long w = weight(loaded);
                     if (target == null) {
                         target = target(shard, group, source, hosted.get(source), false);
                     }
@@ -491,8 +617,9 @@ public final class Planner {
                     if (2 * w > gap) {
                         continue;
                     }
-                    if (best == null || w > best.weight() || w == best.weight() && shard.id() < best.shard().id()) {
-                        best = new Candidate(shard, target.get(), w);
+                    if (best == null || w > best.weight()
+                            || w == best.weight() && shard.id() < best.shard().shard().id()) {
+                        best = new Candidate(loaded, target.get(), w);
                     }
                 }
             }
@@ -500,17 +627,18 @@ public final class Planner {
         }
 
         private String whyNothingMoves(String source) {
-            int shards = 0;
+            int held = 0;
             int cooling = 0;
             int moving = 0;
             int noTarget = 0;
-            for (Map.Entry<Long, List<Shard>> entry : shardsByGroup.entrySet()) {
+            for (Map.Entry<Long, List<Loaded>> entry : shardsByGroup.entrySet()) {
                 ReplicaGroup group = routing.group(entry.getKey()).orElseThrow();
                 if (!group.isMember(source)) {
                     continue;
                 }
-                for (Shard shard : entry.getValue()) {
-                    shards++;
+                for (Loaded loaded : entry.getValue()) {
+                    Shard shard = loaded.shard();
+                    held++;
                     if (touched.contains(shard.id())) {
                         moving++;
                     } else if (coolingDown(shard)) {
@@ -520,12 +648,12 @@ public final class Planner {
                     }
                 }
             }
-            if (shards == 0) {
+            if (held == 0) {
                 return "it holds no shard";
             }
             return String.format(Locale.ROOT, "of its %d shards %d are moving, %d in cooldown, %d have no eligible "
                     + "target (zone or membership), the rest are too big to move without reversing the imbalance",
-                    shards, moving, cooling, noTarget);
+                    held, moving, cooling, noTarget);
         }
 
         /** How many distinct zones the ACTIVE nodes are in; computed once per run. */
@@ -587,13 +715,14 @@ public final class Planner {
             return Optional.ofNullable(best);
         }
 
-        private void transfer(Shard shard, String from, String to, String why) {
+        private void transfer(Loaded loaded, String from, String to, String why) {
+            Shard shard = loaded.shard();
             touched.add(shard.id());
-            move(shard, from, to);
+            move(loaded, from, to);
             movesInWindow++;
             add(Plan.Kind.TRANSFER, MetadataEntry.newBuilder().setPlacement(command(why).setTransfer(
                     TransferReplica.newBuilder().setShardId(shard.id()).setFromNode(from).setToNode(to))).build(),
-                    "move shard " + shard.id() + " (" + weight(shard) + (bytes ? " B" : " replica") + ") from "
+                    "move shard " + shard.id() + " (" + weight(loaded) + (bytes ? " B" : " replica") + ") from "
                             + from + " to " + to, why, false);
         }
 
