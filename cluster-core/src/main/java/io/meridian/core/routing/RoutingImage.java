@@ -123,13 +123,18 @@ public record RoutingImage(
         Shard old = shards.get(shard.id());
         TreePMap<Key, Long> byStart = shardsByStart;
         TreePMap<Long, Integer> counts = shardCountByGroup;
+        // A shard that keeps its start (a reassignment, a move, the left half of a split) is already
+        // indexed under it: putting it again would copy a path of the start-key tree for nothing.
+        boolean sameStart = old != null && old.start().equals(shard.start());
         if (old != null) {
-            if (!old.start().equals(shard.start())) {
+            if (!sameStart) {
                 byStart = byStart.minus(old.start());
             }
             counts = decrement(counts, old.groupId());
         }
-        byStart = byStart.plus(shard.start(), shard.id());
+        if (!sameStart) {
+            byStart = byStart.plus(shard.start(), shard.id());
+        }
         counts = counts.plus(shard.groupId(), counts.getOrDefault(shard.groupId(), 0) + 1);
         return new RoutingImage(shards.plus(shard.id(), shard), byStart, groups, counts, version,
                 nextShardId, nextGroupId);
