@@ -1,6 +1,7 @@
 package io.meridian.core.apply;
 
 import com.google.protobuf.Message;
+import com.google.protobuf.UnknownFieldSet;
 import io.meridian.core.Rejection;
 import io.meridian.core.Validation;
 import io.meridian.core.capability.CapabilityApplier;
@@ -81,7 +82,12 @@ public final class EntryValidator {
      * kind or a variant added by a newer version of the catalogue.
      */
     static boolean hasUnknownFields(MetadataEntry entry) {
-        return !entry.getUnknownFields().asMap().isEmpty() || !kindMessage(entry).getUnknownFields().asMap().isEmpty();
+        return hasUnknownFields(entry.getUnknownFields()) || hasUnknownFields(kindMessage(entry).getUnknownFields());
+    }
+
+    /** Whether the set holds any field; without asMap(), which copies the set on every call. */
+    private static boolean hasUnknownFields(UnknownFieldSet fields) {
+        return !fields.equals(UnknownFieldSet.getDefaultInstance());
     }
 
     private static Message kindMessage(MetadataEntry entry) {
