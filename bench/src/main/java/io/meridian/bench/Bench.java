@@ -42,9 +42,12 @@ public final class Bench implements Callable<Integer> {
      * What one run does.
      *
      * @param workDir where clusters keep their data and logs
+     * @param jitWarmup how long each write system is loaded at the highest concurrency before any
+     *     level is measured: four JVMs on two cores are still compiling for tens of seconds
+     * @param warmup the unmeasured start of each level
      */
-    record Settings(boolean quick, Path workDir, List<Integer> clients, Duration warmup, Duration measure, int kills,
-            int jmhWarmups, int jmhIterations, int jmhSeconds) {
+    record Settings(boolean quick, Path workDir, List<Integer> clients, Duration jitWarmup, Duration warmup,
+            Duration measure, int kills, int jmhWarmups, int jmhIterations, int jmhSeconds) {
     }
 
     @Parameters(paramLabel = "NAME", arity = "0..*", description = "Benchmarks to run (default: all).")
@@ -111,8 +114,8 @@ public final class Bench implements Callable<Integer> {
         Path work = temporary ? Files.createTempDirectory("meridian-bench") : Files.createDirectories(workDir);
         Settings settings = new Settings(quick, work,
                 clients != null ? clients : quick ? List.of(1, 16) : List.of(1, 16, 64),
-                Duration.ofSeconds(quick ? 2 : 3), Duration.ofSeconds(seconds != null ? seconds : quick ? 3 : 10),
-                kills != null ? kills : quick ? 3 : 20, quick ? 1 : 2, quick ? 1 : 3, 1);
+                Duration.ofSeconds(quick ? 5 : 20), Duration.ofSeconds(quick ? 2 : 3), Duration.ofSeconds(seconds != null ? seconds : quick ? 3 : 10),
+                kills != null ? kills : quick ? 3 : 20, quick ? 1 : 3, quick ? 1 : 3, quick ? 1 : 2);
         Machine machine = Machine.current();
         SortedMap<String, String> ratis = RaftSettings.describe(RaftTuning.DEFAULT);
         console.println("machine: " + machine.describe());

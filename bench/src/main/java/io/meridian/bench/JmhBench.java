@@ -1,11 +1,14 @@
 package io.meridian.bench;
 
 import java.io.PrintStream;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -31,7 +34,7 @@ final class JmhBench {
             Bench.Settings settings, PrintStream out) throws Exception {
         Report table = new Report(name, title, Report.col("benchmark", "BENCHMARK"), Report.col("params", "PARAMS"),
                 Report.col("score", "SCORE"), Report.col("error", "ERROR"), Report.col("unit", "UNIT"),
-                Report.col("per_second", "PER SECOND"));
+                Report.col("per_second", "PER SECOND"), Report.col("iterations", "ITERATIONS"));
         table.setting("warmup_iterations", settings.jmhWarmups()).setting("iterations", settings.jmhIterations())
                 .setting("iteration_s", settings.jmhSeconds());
         for (Map<String, String> combo : combos) {
@@ -51,10 +54,11 @@ final class JmhBench {
                 method = method.substring(method.lastIndexOf('.') + 1);
                 Map<String, Result> secondary = result.getSecondaryResults();
                 if (secondary.isEmpty()) {
-                    add(table, method, combo, result.getPrimaryResult(), out);
+                    add(table, method, combo, result.getPrimaryResult(), iterations(result, null), out);
                 } else {
                     for (Map.Entry<String, Result> member : new TreeMap<>(secondary).entrySet()) {
-                        add(table, method + "." + member.getKey(), combo, member.getValue(), out);
+                        add(table, method + "." + member.getKey(), combo, member.getValue(),
+                                iterations(result, member.getKey()), out);
                     }
                 }
             }
@@ -62,12 +66,27 @@ final class JmhBench {
         return table;
     }
 
+    /** Each measured iteration's score, so that a wide error can be read: a slow first iteration, a GC. */
+    private static String iterations(RunResult result, String member) {
+        List<String> scores = new ArrayList<>();
+        for (BenchmarkResult benchmark : result.getBenchmarkResults()) {
+            for (IterationResult iteration : benchmark.getIterationResults()) {
+                Result<?> score = member == null ? iteration.getPrimaryResult()
+                        : iteration.getSecondaryResults().get(member);
+                if (score != null) {
+                    scores.add(Report.format(Report.round(score.getScore())));
+                }
+            }
+        }
+        return String.join(" ", scores);
+    }
+
     private static void add(Report table, String method, Map<String, String> combo, Result<?> result,
-            PrintStream out) {
+            String iterations, PrintStream out) {
         double score = result.getScore();
         double perSecond = perSecond(score, result.getScoreUnit());
         table.row(method, describe(combo), Report.round(score), Report.round(result.getScoreError()),
-                result.getScoreUnit(), Report.round(perSecond));
+                result.getScoreUnit(), Report.round(perSecond), iterations);
         out.printf("  %-22s %s %s%n", method, Report.format(Report.round(score)), result.getScoreUnit());
     }
 

@@ -2,6 +2,7 @@ package io.meridian.bench;
 
 import io.meridian.node.RaftTuning;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,8 @@ final class WriteBench {
                 Report.col("system", "SYSTEM"), Report.col("clients", "CLIENTS"), Report.col("ops_per_s", "OPS/S"),
                 Report.col("p50_ms", "P50 MS"), Report.col("p99_ms", "P99 MS"), Report.col("max_ms", "MAX MS"),
                 Report.col("failures", "FAILED"));
-        table.setting("warmup_s", settings.warmup().toSeconds()).setting("measure_s", settings.measure().toSeconds())
+        table.setting("jit_warmup_s", settings.jitWarmup().toSeconds())
+                .setting("warmup_s", settings.warmup().toSeconds()).setting("measure_s", settings.measure().toSeconds())
                 .setting("clients", settings.clients()).setting("server_jvm", String.join(" ", Procs.SERVER_JVM));
         RaftTuning tuning = RaftTuning.DEFAULT;
         Map<String, Map<Integer, Load.Result>> results = new LinkedHashMap<>();
@@ -80,6 +82,9 @@ final class WriteBench {
     private static Map<Integer, Load.Result> levels(String system, Bench.Settings settings, PrintStream out,
             Load.Clients clients) throws Exception {
         Map<Integer, Load.Result> byClients = new LinkedHashMap<>();
+        int most = settings.clients().stream().mapToInt(Integer::intValue).max().orElse(1);
+        out.printf("write: %-8s warming up with %d clients for %d s%n", system, most, settings.jitWarmup().toSeconds());
+        Load.run(most, Duration.ZERO, settings.jitWarmup(), clients);
         for (int n : settings.clients()) {
             Load.Result r = Load.run(n, settings.warmup(), settings.measure(), clients);
             out.printf("write: %-8s %3d clients  %8s ops/s  p50 %s ms  p99 %s ms%n", system, n,
