@@ -71,11 +71,11 @@ public final class Bench implements Callable<Integer> {
     List<Integer> clients;
 
     @Option(names = "--seconds", paramLabel = "S",
-            description = "Measured seconds per write level (default: 10; quick: 3).")
+            description = "Measured seconds per write level (default: 10; quick: 2).")
     Integer seconds;
 
     @Option(names = "--kills", paramLabel = "N", description = "Leader kills per failover config (default: 20; "
-            + "quick: 3).")
+            + "quick: 1).")
     Integer kills;
 
     private final PrintStream console;
@@ -114,8 +114,9 @@ public final class Bench implements Callable<Integer> {
         Path work = temporary ? Files.createTempDirectory("meridian-bench") : Files.createDirectories(workDir);
         Settings settings = new Settings(quick, work,
                 clients != null ? clients : quick ? List.of(1, 16) : List.of(1, 16, 64),
-                Duration.ofSeconds(quick ? 5 : 20), Duration.ofSeconds(quick ? 2 : 3), Duration.ofSeconds(seconds != null ? seconds : quick ? 3 : 10),
-                kills != null ? kills : quick ? 3 : 20, quick ? 1 : 3, quick ? 1 : 3, quick ? 1 : 2);
+                Duration.ofSeconds(quick ? 2 : 20), Duration.ofSeconds(quick ? 1 : 3),
+                Duration.ofSeconds(seconds != null ? seconds : quick ? 2 : 10),
+                kills != null ? kills : quick ? 1 : 20, quick ? 1 : 3, quick ? 1 : 3, quick ? 1 : 2);
         Machine machine = Machine.current();
         SortedMap<String, String> ratis = RaftSettings.describe(RaftTuning.DEFAULT);
         console.println("machine: " + machine.describe());
@@ -143,14 +144,14 @@ public final class Bench implements Callable<Integer> {
     private List<Report> run(String name, Settings settings) throws Exception {
         return switch (name) {
             case "apply" -> List.of(JmhBench.run(name, "Apply: one entry applied by cluster-core, single thread",
-                    ApplyBenchmark.class, sizes("shards", quick ? List.of("1000", "100000")
+                    ApplyBenchmark.class, sizes("shards", quick ? List.of("1000")
                             : List.of("1000", "100000", "1000000")), settings, console));
             case "planner" -> List.of(JmhBench.run(name, "Planner: one tick's plan", PlannerBenchmark.class,
                     quick ? List.of(combo("shards", "10000", "nodes", "100"))
                             : cross("shards", List.of("10000", "100000", "1000000"), "nodes", List.of("100", "1000")),
                     settings, console));
             case "snapshot" -> {
-                List<String> sizes = quick ? List.of("100000") : List.of("100000", "1000000");
+                List<String> sizes = quick ? List.of("10000") : List.of("100000", "1000000");
                 Report times = JmhBench.run(name, "Snapshot: write and load through the node's snapshot files",
                         SnapshotBenchmark.class, sizes("shards", sizes), settings, console);
                 Report bytes = new Report("snapshot_bytes", "Snapshot size", Report.col("shards", "SHARDS"),
