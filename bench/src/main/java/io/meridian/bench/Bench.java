@@ -101,13 +101,13 @@ public final class Bench implements Callable<Integer> {
         List<String> selected = names.isEmpty() ? NAMES : names;
         for (String name : selected) {
             if (!NAMES.contains(name)) {
-                console.println("meridian bench: unknown benchmark '" + name + "'; choose from " + NAMES);
+                System.err.println("meridian bench: unknown benchmark '" + name + "'; choose from " + NAMES);
                 return 2;
             }
         }
         if ((clients != null && clients.stream().anyMatch(c -> c < 1 || c > 1024))
                 || (seconds != null && (seconds < 1 || seconds > 3600)) || (kills != null && (kills < 1 || kills > 1000))) {
-            console.println("meridian bench: --clients must be 1-1024, --seconds 1-3600 and --kills 1-1000");
+            System.err.println("meridian bench: --clients must be 1-1024, --seconds 1-3600 and --kills 1-1000");
             return 2;
         }
         boolean temporary = workDir == null;
@@ -123,7 +123,6 @@ public final class Bench implements Callable<Integer> {
         console.println("ratis:   " + ratis);
         console.println("results: " + out.toAbsolutePath() + (quick ? " (quick run)" : ""));
         long started = System.nanoTime();
-        List<Report> all = new ArrayList<>();
         for (String name : NAMES) {
             if (!selected.contains(name)) {
                 continue;
@@ -132,7 +131,6 @@ public final class Bench implements Callable<Integer> {
             Path file = Report.write(out, name, machine, quick, ratis, tables);
             tables.forEach(table -> table.print(console));
             console.println("  -> " + file);
-            all.addAll(tables);
         }
         console.printf(Locale.ROOT, "%ndone in %.0f s%n", (System.nanoTime() - started) / 1e9);
         if (temporary) {

@@ -1,18 +1,12 @@
 package io.meridian.bench;
 
 import io.meridian.core.MetadataImage;
-import io.meridian.core.apply.ApplyResult;
-import io.meridian.core.apply.EntryContext;
 import io.meridian.core.apply.EntryValidator;
-import io.meridian.core.apply.MetadataApplier;
 import io.meridian.core.testing.Entries;
-import io.meridian.proto.Batch;
 import io.meridian.proto.BootstrapCluster;
 import io.meridian.proto.InitialMember;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.MigrationPhaseProto;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -33,7 +27,7 @@ import java.util.Locale;
  */
 final class ClusterFixture {
 
-    static final long START_MS = 1_767_225_600_000L;
+    static final long START_MS = Replay.START_MS;
     private static final int ZONES = 4;
     private static final int BOOTSTRAP_NODES = 3;
 
@@ -45,9 +39,7 @@ final class ClusterFixture {
     final int edgeCaches;
     final int migrations;
 
-    private final MetadataApplier applier = new MetadataApplier();
-    private final List<MetadataEntry> pending = new ArrayList<>();
-    private MetadataImage image = MetadataImage.EMPTY;
+    private final Replay replay = new Replay();
 
     private ClusterFixture(int shards) {
         this.shards = shards;
@@ -152,24 +144,10 @@ final class ClusterFixture {
     }
 
     private void add(MetadataEntry entry) {
-        pending.add(entry);
-        if (pending.size() == EntryValidator.MAX_BATCH_ENTRIES) {
-            flush();
-        }
+        replay.add(entry);
     }
 
     private MetadataImage flush() {
-        if (!pending.isEmpty()) {
-            MetadataEntry entry = pending.size() == 1 ? pending.get(0)
-                    : MetadataEntry.newBuilder().setBatch(Batch.newBuilder().addAllEntries(pending)).build();
-            pending.clear();
-            ApplyResult result = applier.apply(image, new EntryContext(1, image.index() + 1),
-                    entry.toBuilder().setProposedAtMs(START_MS + image.index() * 10).build());
-            if (!result.applied()) {
-                throw new IllegalStateException("fixture entry refused: " + result.outcome());
-            }
-            image = result.image();
-        }
-        return image;
+        return replay.flush();
     }
 }

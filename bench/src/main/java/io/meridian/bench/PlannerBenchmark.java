@@ -1,10 +1,6 @@
 package io.meridian.bench;
 
 import io.meridian.core.MetadataImage;
-import io.meridian.core.apply.ApplyResult;
-import io.meridian.core.apply.EntryContext;
-import io.meridian.core.apply.EntryValidator;
-import io.meridian.core.apply.MetadataApplier;
 import io.meridian.core.placement.LoadView;
 import io.meridian.core.placement.LoadView.NodeReport;
 import io.meridian.core.placement.LoadView.ShardReport;
@@ -12,13 +8,9 @@ import io.meridian.core.placement.Plan;
 import io.meridian.core.placement.Planner;
 import io.meridian.core.routing.Key;
 import io.meridian.core.testing.Entries;
-import io.meridian.proto.Batch;
 import io.meridian.proto.BootstrapCluster;
 import io.meridian.proto.InitialMember;
-import io.meridian.proto.MetadataEntry;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -65,7 +57,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgs = {"-Xms4g", "-Xmx4g"})
 public class PlannerBenchmark {
 
-    private static final long START_MS = 1_767_225_600_000L;
+    private static final long START_MS = Replay.START_MS;
     private static final int ZONES = 4;
     private static final int BOOTSTRAP_NODES = 3;
     private static final long MIB = 1L << 20;
@@ -98,37 +90,6 @@ public class PlannerBenchmark {
     static String[] members(long group, int nodeCount) {
         int first = (int) (group - 1);
         return new String[] {node(first), node((first + 1) % nodeCount), node((first + 2) % nodeCount)};
-    }
-
-    /** Applies entries in batches, each one log entry as the leader would propose it. */
-    private static final class Replay {
-        private final MetadataApplier applier = new MetadataApplier();
-        private final List<MetadataEntry> pending = new ArrayList<>();
-        private MetadataImage image = MetadataImage.EMPTY;
-        private long entries;
-
-        void add(MetadataEntry entry) {
-            pending.add(entry);
-            entries++;
-            if (pending.size() == EntryValidator.MAX_BATCH_ENTRIES) {
-                flush();
-            }
-        }
-
-        MetadataImage flush() {
-            if (!pending.isEmpty()) {
-                MetadataEntry entry = pending.size() == 1 ? pending.get(0)
-                        : MetadataEntry.newBuilder().setBatch(Batch.newBuilder().addAllEntries(pending)).build();
-                pending.clear();
-                ApplyResult result = applier.apply(image, new EntryContext(1, image.index() + 1),
-                        entry.toBuilder().setProposedAtMs(START_MS + image.index() * 10).build());
-                if (!result.applied()) {
-                    throw new IllegalStateException("fixture entry refused: " + result.outcome());
-                }
-                image = result.image();
-            }
-            return image;
-        }
     }
 
     /** Which group each shard goes to (index = shard id): a tenth to groups 1 and 2, the rest uniform. */

@@ -91,18 +91,52 @@ public final class SortedRun<K extends Comparable<? super K>, V> {
 
     /** The entries as a persistent map, built in linear time. */
     public TreePMap<K, V> toTreePMap() {
-        return size == 0 ? TreePMap.empty() : TreePMap.fromSortedMap(new View());
+        return size == 0 ? TreePMap.empty() : TreePMap.fromSortedMap(new View(0, size));
+    }
+
+    /** The entries as a read-only sorted map over this run (a view, not a copy). */
+    SortedMap<K, V> asSortedMap() {
+        return new View(0, size);
+    }
+
+    /** The index of the first entry whose key is not less than {@code key} (size when none is). */
+    @SuppressWarnings("unchecked")
+    private int ceilingIndex(K key) {
+        int low = 0;
+        int high = size;
+        while (low < high) {
+            int mid = (low + high) >>> 1;
+            if (((K) keys[mid]).compareTo(key) < 0) {
+                low = mid + 1;
+            } else {
+                high = mid;
+            }
+        }
+        return low;
     }
 
     /**
-     * The run seen as the sorted map {@link TreePMap#fromSortedMap} reads: its entries in order
-     * and its comparator. Nothing else of it is ever called, so sub-maps are not offered.
+     * The entries from index {@code from} (inclusive) to {@code to} (exclusive) seen as a sorted
+     * map in the keys' natural order, as {@link TreePMap#fromSortedMap} reads it. Read-only.
      */
     private final class View extends AbstractMap<K, V> implements SortedMap<K, V> {
+
+        private final int from;
+        private final int to;
+
+        View(int from, int to) {
+            this.from = from;
+            this.to = Math.max(from, to);
+        }
 
         @Override
         public Comparator<? super K> comparator() {
             return null;
+        }
+
+        @Override
+        public int size() {
+            return to - from;
         }
 
         @Override
@@ -111,17 +145,17 @@ public final class SortedRun<K extends Comparable<? super K>, V> {
                 @Override
                 public Iterator<Map.Entry<K, V>> iterator() {
                     return new Iterator<>() {
-                        private int next;
+                        private int next = from;
 
                         @Override
                         public boolean hasNext() {
-                            return next < size;
+                            return next < to;
                         }
 
                         @Override
                         @SuppressWarnings("unchecked")
                         public Map.Entry<K, V> next() {
-                            if (next >= size) {
+                            if (next >= to) {
                                 throw new NoSuchElementException();
                             }
                             Map.Entry<K, V> entry = new SimpleImmutableEntry<>((K) keys[next], (V) values[next]);
@@ -133,7 +167,7 @@ public final class SortedRun<K extends Comparable<? super K>, V> {
 
                 @Override
                 public int size() {
-                    return size;
+                    return to - from;
                 }
             };
         }
@@ -141,30 +175,41 @@ public final class SortedRun<K extends Comparable<? super K>, V> {
         @Override
         @SuppressWarnings("unchecked")
         public K firstKey() {
-            if (size == 0) {
+            if (from == to) {
                 throw new NoSuchElementException();
             }
-            return (K) keys[0];
+            return (K) keys[from];
         }
 
         @Override
+        @SuppressWarnings("unchecked")
         public K lastKey() {
-            return SortedRun.this.lastKey();
+            if (from == to) {
+                throw new NoSuchElementException();
+            }
+            return (K) keys[to - 1];
         }
 
         @Override
         public SortedMap<K, V> subMap(K fromKey, K toKey) {
-            throw new UnsupportedOperationException("a sorted run offers no sub-maps");
+            if (fromKey.compareTo(toKey) > 0) {
+                throw new IllegalArgumentException("fromKey > toKey");
+            }
+            return new View(clamp(ceilingIndex(fromKey)), clamp(ceilingIndex(toKey)));
         }
 
         @Override
         public SortedMap<K, V> headMap(K toKey) {
-            throw new UnsupportedOperationException("a sorted run offers no sub-maps");
+            return new View(from, clamp(ceilingIndex(toKey)));
         }
 
         @Override
         public SortedMap<K, V> tailMap(K fromKey) {
-            throw new UnsupportedOperationException("a sorted run offers no sub-maps");
+            return new View(clamp(ceilingIndex(fromKey)), to);
+        }
+
+        private int clamp(int index) {
+            return Math.min(to, Math.max(from, index));
         }
     }
 }

@@ -1,12 +1,34 @@
 package io.meridian.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.util.Map;
+import java.util.SortedMap;
 import org.junit.jupiter.api.Test;
 import org.pcollections.TreePMap;
 
 class SortedRunTest {
+
+    @Test
+    void itsSortedMapViewOffersSubMapsOfTheRun() {
+        SortedRun<Long, String> run = new SortedRun<>();
+        for (long k = 10; k <= 50; k += 10) {
+            run.add(k, "v" + k);
+        }
+        SortedMap<Long, String> view = run.asSortedMap();
+        assertThat(view).containsExactly(entry(10L, "v10"), entry(20L, "v20"), entry(30L, "v30"),
+                entry(40L, "v40"), entry(50L, "v50"));
+        assertThat(view.subMap(15L, 40L).keySet()).containsExactly(20L, 30L);
+        assertThat(view.headMap(30L).keySet()).containsExactly(10L, 20L);
+        assertThat(view.tailMap(30L).keySet()).containsExactly(30L, 40L, 50L);
+        assertThat(view.tailMap(20L).headMap(40L).keySet()).containsExactly(20L, 30L);
+        assertThat(view.subMap(31L, 39L)).isEmpty();
+        assertThat(view.subMap(20L, 50L).firstKey()).isEqualTo(20L);
+        assertThat(view.subMap(20L, 50L).lastKey()).isEqualTo(40L);
+        assertThatThrownBy(() -> view.subMap(40L, 20L)).isInstanceOf(IllegalArgumentException.class);
+    }
 
     @Test
     void buildsTheSameMapAsAddingEntriesOneByOne() {

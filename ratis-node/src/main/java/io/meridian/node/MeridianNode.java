@@ -495,30 +495,24 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         return load;
     }
 
+    /** The id of the member that leads, as this node's Raft server knows it. */
+    private Optional<String> leaderId() {
+        return currentDivision().map(division -> division.getInfo().getLeaderId()).map(Object::toString);
+    }
+
     @Override
     public Optional<String> leaderApiAddress() {
-        Optional<RaftServer.Division> division = currentDivision();
-        if (division.isEmpty() || division.get().getInfo().getLeaderId() == null) {
-            return Optional.empty();
-        }
-        String leader = division.get().getInfo().getLeaderId().toString();
-        if (leader.equals(config.nodeId())) {
-            return Optional.ofNullable(apiAddress).map(HostPort::toString);
-        }
-        return stateMachine.image().topology().node(leader).map(Node::apiAddress).filter(api -> !api.isEmpty());
+        return leaderId().flatMap(leader -> leader.equals(config.nodeId())
+                ? Optional.ofNullable(apiAddress).map(HostPort::toString) : otherApiAddress(leader));
+    }
+
+    private Optional<String> otherApiAddress(String nodeId) {
+        return stateMachine.image().topology().node(nodeId).map(Node::apiAddress).filter(api -> !api.isEmpty());
     }
 
     @Override
     public Optional<MeridianServiceGrpc.MeridianServiceBlockingStub> leaderStub(Duration deadline) {
-        Optional<RaftServer.Division> division = currentDivision();
-        if (division.isEmpty() || division.get().getInfo().getLeaderId() == null) {
-            return Optional.empty();
-        }
-        String leader = division.get().getInfo().getLeaderId().toString();
-        if (leader.equals(config.nodeId())) {
-            return Optional.empty();
-        }
-        return stateMachine.image().topology().node(leader).map(Node::apiAddress).filter(api -> !api.isEmpty())
+        return leaderId().filter(leader -> !leader.equals(config.nodeId())).flatMap(this::otherApiAddress)
                 .map(api -> MeridianServiceGrpc.newBlockingStub(channel(api))
                         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
     }
