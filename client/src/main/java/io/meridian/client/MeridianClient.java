@@ -16,6 +16,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.protobuf.StatusProto;
 import io.meridian.proto.Batch;
 import io.meridian.proto.CapabilitiesReply;
@@ -56,6 +57,7 @@ import io.meridian.proto.PlacementCommand;
 import io.meridian.proto.PlanPlacementRequest;
 import io.meridian.proto.PlanReply;
 import io.meridian.proto.ReadOptions;
+import io.meridian.proto.RejectCode;
 import io.meridian.proto.RejectionDetail;
 import io.meridian.proto.ReportLoadReply;
 import io.meridian.proto.ResolveGhostReply;
@@ -79,12 +81,16 @@ import io.meridian.proto.Unavailable;
 import io.meridian.proto.WatchEvent;
 import io.meridian.proto.WatchRequest;
 import io.meridian.proto.WriteReply;
+import io.meridian.wire.JoinTokens;
+import io.meridian.wire.RequestHeader;
+import io.meridian.wire.RequestSession;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -92,31 +98,42 @@ import java.util.function.Function;
 
 /**
  * The Java client of Meridian. Built from a list of API endpoints (any nodes of the cluster); a
- * call goes to the endpoint that answered last and moves on to the next one when a node is down.
- * Nodes name the leader in their answers' headers; when the leader is one of the endpoints, the
- * next calls go to it, which spares each write the hop from a follower to the leader.
+ * call goes to the endpoint that answered last and moves on to the next one when a node is down,
+ * paused or cut off. Nodes name the leader in their answers' headers; when the leader is one of
+ * the endpoints, the next calls go to it, which spares each write the hop from a follower to the
+ * leader.
  *
- * <p>A read is retried on another endpoint whenever it fails for want of an answer. A write is
- * retried on another endpoint only when it certainly was not sent (the connection was refused);
- * when its outcome is unknown the call fails with {@link UnavailableException#outcomeUnknown()}.
- * A refusal is a {@link RejectedException} with the cluster's code.
+ * <p>Every write is a request of this client's session ({@link RequestSession}) and carries the
+ * same identity on every attempt, so the cluster applies it at most once. A call that gets no
+ * answer within the attempt timeout, or whose node cannot tell its outcome, is tried again on the
+ * next endpoint until the call's timeout: a write whose outcome stays unknown to the end fails
+ * with {@link UnavailableException#outcomeUnknown()}, which a leader change alone no longer
+ * causes. A refusal is a {@link RejectedException} with the cluster's code.
  *
  * <p>Thread-safe; close it to release its channels and stop its watches.
  */
 public final class MeridianClient implements AutoCloseable {
 
+    /** How long one attempt waits for its node, unless the builder says otherwise. */
+    public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+    private static final long FIRST_PAUSE_MS = 50;
+    private static final long MAX_PAUSE_MS = 1_000;
+
     private final List<String> endpoints;
     private final List<ManagedChannel> channels;
     private final Duration timeout;
+    private final Duration attemptTimeout;
+    private final RequestSession session = new RequestSession();
     private final AtomicInteger preferred = new AtomicInteger();
     /** The endpoint the last answer named as the leader, or -1. */
     private final AtomicInteger leaderHint = new AtomicInteger(-1);
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private MeridianClient(List<String> endpoints, Duration timeout) {
+    private MeridianClient(List<String> endpoints, Duration timeout, Duration attemptTimeout) {
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
+        this.attemptTimeout = attemptTimeout;
         List<ManagedChannel> built = new ArrayList<>();
         for (String endpoint : endpoints) {
             built.add(NettyChannelBuilder.forTarget(endpoint).usePlaintext().maxInboundMessageSize(64 << 20)
@@ -133,6 +150,7 @@ public final class MeridianClient implements AutoCloseable {
     public static final class Builder {
         private final List<String> endpoints = new ArrayList<>();
         private Duration timeout = Duration.ofSeconds(10);
+        private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
 
         /** API endpoints, host:port each. */
         public Builder endpoints(List<String> values) {
@@ -156,6 +174,16 @@ public final class MeridianClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long one attempt at a call waits for its node before the call moves to the next
+         * endpoint (a paused or cut-off node answers nothing); default 2 s, longer than a healthy
+         * write takes even under load, shorter than a client's patience.
+         */
+        public Builder attemptTimeout(Duration value) {
+            attemptTimeout = Objects.requireNonNull(value, "attemptTimeout");
+            return this;
+        }
+
         public MeridianClient build() {
             if (endpoints.isEmpty()) {
                 throw new IllegalArgumentException("a client needs at least one endpoint (host:port)");
@@ -167,10 +195,10 @@ public final class MeridianClient implements AutoCloseable {
                     throw new IllegalArgumentException("endpoint '" + endpoint + "' is not host:port");
                 }
             }
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("the timeout must be positive");
+            if (timeout.isNegative() || timeout.isZero() || attemptTimeout.isNegative() || attemptTimeout.isZero()) {
+                throw new IllegalArgumentException("the timeouts must be positive");
             }
-            return new MeridianClient(endpoints, timeout);
+            return new MeridianClient(endpoints, timeout, attemptTimeout);
         }
     }
 
@@ -209,8 +237,14 @@ public final class MeridianClient implements AutoCloseable {
         return write(stub -> stub.abortMigration(abort));
     }
 
+    /**
+     * Issues a join token. The client draws the token when the request has none, so that every
+     * attempt issues the same one.
+     */
     public IssueTokenReply issueToken(IssueTokenRequest request) {
-        return write(stub -> stub.issueToken(request));
+        IssueTokenRequest drawn = request.getToken().isEmpty()
+                ? request.toBuilder().setToken(JoinTokens.draw()).build() : request;
+        return write(stub -> stub.issueToken(drawn));
     }
 
     public WriteReply revokeToken(RevokeTokenRequest request) {
@@ -521,62 +555,113 @@ public final class MeridianClient implements AutoCloseable {
         return invoke(call, false);
     }
 
+    /**
+     * Calls endpoints in turn, starting with the preferred one, until one answers or the call's
+     * timeout passes; a write keeps one request identity throughout. Each attempt waits at most
+     * the attempt timeout; after a round of every endpoint, the next round waits a little longer.
+     */
     private <T> T invoke(Function<MeridianServiceBlockingStub, T> call, boolean write) {
         if (closed.get()) {
             throw new IllegalStateException("the client is closed");
         }
         long deadline = System.nanoTime() + timeout.toNanos();
-        int start = preferred.get();
-        StatusRuntimeException last = null;
-        for (int attempt = 0; attempt < channels.size(); attempt++) {
-            int index = (start + attempt) % channels.size();
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                break;
-            }
-            try {
-                T result = call.apply(MeridianServiceGrpc.newBlockingStub(channels.get(index))
-                        .withDeadlineAfter(remaining, TimeUnit.NANOSECONDS));
+        RequestSession.Request request = write ? session.begin() : null;
+        try {
+            int index = preferred.get();
+            boolean maybeApplied = false;
+            long pauseMs = FIRST_PAUSE_MS;
+            StatusRuntimeException last = null;
+            for (int attempt = 1; ; attempt++) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    break;
+                }
+                MeridianServiceBlockingStub stub = MeridianServiceGrpc.newBlockingStub(channels.get(index))
+                        .withDeadlineAfter(Math.min(remaining, attemptTimeout.toNanos()), TimeUnit.NANOSECONDS);
+                if (request != null) {
+                    stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
+                            RequestHeader.of(request.id())));
+                }
+                try {
+                    T result = call.apply(stub);
+                    int leader = leaderHint.getAndSet(-1);
+                    preferred.set(leader >= 0 ? leader : index);
+                    return result;
+                } catch (StatusRuntimeException e) {
+                    last = e;
+                    Optional<RejectCode> code = Optional.ofNullable(detail(e, RejectionDetail.class))
+                            .map(RejectionDetail::getCode);
+                    if (request != null && code.equals(Optional.of(RejectCode.REJECT_SESSION_EXPIRED))
+                            && !maybeApplied) {
+                        // No attempt can have been applied: the request starts again in a new session.
+                        request = session.renew(request);
+                        continue;
+                    }
+                    if (request != null && (code.equals(Optional.of(RejectCode.REJECT_SESSION_EXPIRED))
+                            || code.equals(Optional.of(RejectCode.REJECT_REQUEST_RETIRED)))) {
+                        throw new UnavailableException("outcome unknown: " + describe(e), true, e);
+                    }
+                    if (!retryable(e)) {
+                        throw translate(e, write);
+                    }
+                    maybeApplied |= write && !certainlyNotSent(e);
+                }
                 int leader = leaderHint.getAndSet(-1);
-                preferred.set(leader >= 0 ? leader : index);
-                return result;
-            } catch (StatusRuntimeException e) {
-                last = e;
-                if (!tryNext(e, write)) {
-                    throw translate(e, write);
+                index = leader >= 0 && leader != index ? leader : (index + 1) % channels.size();
+                if (attempt % channels.size() == 0) {
+                    pause(Math.min(pauseMs, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                    pauseMs = Math.min(MAX_PAUSE_MS, pauseMs * 2);
                 }
             }
+            if (last == null) {
+                throw new UnavailableException("no endpoint answered within " + timeout.toMillis() + " ms", false,
+                        null);
+            }
+            if (maybeApplied) {
+                throw new UnavailableException("outcome unknown: no endpoint of " + endpoints + " could tell "
+                        + "within " + timeout.toMillis() + " ms; last: " + describe(last), true, last);
+            }
+            throw new UnavailableException("no endpoint of " + endpoints + " could serve the call within "
+                    + timeout.toMillis() + " ms: " + describe(last), false, last);
+        } finally {
+            if (request != null) {
+                session.end(request);
+            }
         }
-        if (last == null) {
-            throw new UnavailableException("no endpoint answered within " + timeout.toMillis() + " ms", write, null);
-        }
-        if (write && !certainlyNotSent(last)) {
-            throw translate(last, true);
-        }
-        throw new UnavailableException("no endpoint of " + endpoints + " could serve the call: "
-                + describe(last), false, last);
     }
 
-    /** Whether a failed call may be tried on the next endpoint. */
-    private static boolean tryNext(StatusRuntimeException e, boolean write) {
+    private static void pause(long ms) {
+        if (ms <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnavailableException("interrupted while waiting to try again", true, e);
+        }
+    }
+
+    /**
+     * Whether a failed attempt may be made again on another endpoint: it got no answer, or its node
+     * could not complete it. A refusal, or any other status, is final.
+     */
+    private static boolean retryable(StatusRuntimeException e) {
         if (detail(e, RejectionDetail.class) != null) {
             return false;
         }
-        Unavailable unavailable = detail(e, Unavailable.class);
-        if (unavailable != null) {
-            return !write || !unavailable.getOutcomeUnknown();
+        if (detail(e, Unavailable.class) != null) {
+            return true;
         }
         Status.Code code = e.getStatus().getCode();
-        if (code != Status.Code.UNAVAILABLE && code != Status.Code.DEADLINE_EXCEEDED) {
-            return false;
-        }
-        return !write || certainlyNotSent(e);
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
     }
 
-    /** A refused connection: the request never left this process. */
+    /** The attempt never reached a node's write path: the connection was refused, or the node said so. */
     private static boolean certainlyNotSent(StatusRuntimeException e) {
-        if (detail(e, Unavailable.class) != null) {
-            return !detail(e, Unavailable.class).getOutcomeUnknown();
+        Unavailable unavailable = detail(e, Unavailable.class);
+        if (unavailable != null) {
+            return !unavailable.getOutcomeUnknown();
         }
         for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
             if (t instanceof ConnectException) {

@@ -7,6 +7,7 @@ import io.meridian.core.ghost.GhostsImage;
 import io.meridian.core.migration.MigrationsImage;
 import io.meridian.core.placement.SchedulerConfig;
 import io.meridian.core.routing.RoutingImage;
+import io.meridian.core.session.SessionsImage;
 import io.meridian.core.token.JoinTokensImage;
 import io.meridian.core.topology.TopologyImage;
 import java.util.Objects;
@@ -29,7 +30,8 @@ public record MetadataImage(
         EdgeCacheImage edgeCache,
         CapabilitiesImage capabilities,
         SchedulerConfig scheduler,
-        CatalogImage catalog) {
+        CatalogImage catalog,
+        SessionsImage sessions) {
 
     /** The state of a cluster before its first entry. */
     public static final MetadataImage EMPTY = new MetadataImage(
@@ -42,7 +44,8 @@ public record MetadataImage(
             EdgeCacheImage.EMPTY,
             CapabilitiesImage.EMPTY,
             SchedulerConfig.DEFAULT,
-            CatalogImage.EMPTY);
+            CatalogImage.EMPTY,
+            SessionsImage.EMPTY);
 
     public MetadataImage {
         Objects.requireNonNull(provenance, "provenance");
@@ -55,6 +58,7 @@ public record MetadataImage(
         Objects.requireNonNull(capabilities, "capabilities");
         Objects.requireNonNull(scheduler, "scheduler");
         Objects.requireNonNull(catalog, "catalog");
+        Objects.requireNonNull(sessions, "sessions");
     }
 
     /** The index of the last entry this image reflects. */
@@ -69,52 +73,57 @@ public record MetadataImage(
 
     public MetadataImage withProvenance(Provenance value) {
         return new MetadataImage(value, topology, routing, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, catalog);
+                capabilities, scheduler, catalog, sessions);
     }
 
     public MetadataImage withTopology(TopologyImage value) {
         return new MetadataImage(provenance, value, routing, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, catalog);
+                capabilities, scheduler, catalog, sessions);
     }
 
     public MetadataImage withRouting(RoutingImage value) {
         return new MetadataImage(provenance, topology, value, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, catalog);
+                capabilities, scheduler, catalog, sessions);
     }
 
     public MetadataImage withMigrations(MigrationsImage value) {
         return new MetadataImage(provenance, topology, routing, value, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, catalog);
+                capabilities, scheduler, catalog, sessions);
     }
 
     public MetadataImage withJoinTokens(JoinTokensImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, value, ghosts, edgeCache,
-                capabilities, scheduler, catalog);
+                capabilities, scheduler, catalog, sessions);
     }
 
     public MetadataImage withGhosts(GhostsImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, value, edgeCache,
-                capabilities, scheduler, catalog);
+                capabilities, scheduler, catalog, sessions);
     }
 
     public MetadataImage withEdgeCache(EdgeCacheImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, value,
-                capabilities, scheduler, catalog);
+                capabilities, scheduler, catalog, sessions);
     }
 
     public MetadataImage withCapabilities(CapabilitiesImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
-                value, scheduler, catalog);
+                value, scheduler, catalog, sessions);
     }
 
     public MetadataImage withScheduler(SchedulerConfig value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, value, catalog);
+                capabilities, value, catalog, sessions);
     }
 
     public MetadataImage withCatalog(CatalogImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, value);
+                capabilities, scheduler, value, sessions);
+    }
+
+    public MetadataImage withSessions(SessionsImage value) {
+        return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
+                capabilities, scheduler, catalog, value);
     }
 
     /** A one-line summary; the full contents of a large image are far too big to print. */
@@ -125,6 +134,6 @@ public record MetadataImage(
                 + ", shards=" + routing.shards().size() + ", routingVersion=" + routing.version()
                 + ", migrations=" + migrations.all().size() + ", tokens=" + joinTokens.all().size()
                 + ", ghosts=" + ghosts.stubs().size() + ", edgeCaches=" + edgeCache.nodes().size()
-                + ", catalogVersion=" + catalog.version() + "}";
+                + ", catalogVersion=" + catalog.version() + ", sessions=" + sessions.sessions().size() + "}";
     }
 }

@@ -5,6 +5,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.meridian.core.topology.Labels;
 import io.meridian.proto.AdvertiseNode;
 import io.meridian.proto.JoinNode;
@@ -17,6 +18,8 @@ import io.meridian.proto.NodeStateProto;
 import io.meridian.proto.ReadOptions;
 import io.meridian.proto.TopologyReply;
 import io.meridian.proto.WriteReply;
+import io.meridian.wire.RequestHeader;
+import io.meridian.wire.RequestSession;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +76,9 @@ final class Admission {
         for (HostPort endpoint : endpoints) {
             channels.add(NettyChannelBuilder.forTarget(endpoint.toString()).usePlaintext().build());
         }
+        // One request identity for every attempt: a join whose answer was lost and is sent again is
+        // answered with the first outcome instead of being refused for a token already consumed.
+        RequestSession.Request request = new RequestSession().begin();
         try {
             String lastProblem = "";
             int attempt = 0;
@@ -86,7 +92,8 @@ final class Admission {
                     if (known.isPresent()) {
                         return alreadyMember(known.get(), topology);
                     }
-                    WriteReply joined = join(stub, apiAddress, capabilities);
+                    WriteReply joined = join(stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
+                            RequestHeader.of(request.id()))), apiAddress, capabilities);
                     LOG.info("{}: Joined the cluster through {} at index {} as a JOINING learner; catching up.",
                             prefix, channel.authority(), joined.getIndex());
                     TopologyReply after = MeridianServiceGrpc.newBlockingStub(channel)

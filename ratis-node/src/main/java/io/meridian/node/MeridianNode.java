@@ -14,6 +14,7 @@ import io.meridian.node.api.LeaderHint;
 import io.meridian.node.api.MeridianApiService;
 import io.meridian.node.api.NodeRuntime;
 import io.meridian.node.api.RemoteAddress;
+import io.meridian.node.api.RequestIdentity;
 import io.meridian.node.leader.LeaderServices;
 import io.meridian.node.leader.LoadStore;
 import io.meridian.node.leader.MembershipReconciler;
@@ -301,7 +302,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         MeridianApiService service = new MeridianApiService(this, watchExecutor);
         Server server = NettyServerBuilder.forAddress(config.apiAddress().toSocketAddress())
                 .addService(io.grpc.ServerInterceptors.intercept(service, new RemoteAddress(),
-                        new LeaderHint(this::leaderApiAddress)))
+                        new RequestIdentity(), new LeaderHint(this::leaderApiAddress)))
                 .maxInboundMessageSize(8 << 20)
                 .build();
         try {

@@ -78,6 +78,25 @@ public final class EntryValidator {
     }
 
     /**
+     * The check of checksums that apply makes on every committed entry, whatever release wrote it:
+     * each migration checkpoint's CRC32C must match its payload. A mismatch in a committed entry is
+     * corruption (the leader checked it before the log).
+     */
+    public static Optional<Rejection> checksums(MetadataEntry entry) {
+        if (entry.hasBatch()) {
+            for (MetadataEntry inner : entry.getBatch().getEntriesList()) {
+                Optional<Rejection> bad = checksums(inner);
+                if (bad.isPresent()) {
+                    return bad;
+                }
+            }
+            return Rejection.none();
+        }
+        return entry.hasMigrationCheckpoint() ? MigrationApplier.checksum(entry.getMigrationCheckpoint())
+                : Rejection.none();
+    }
+
+    /**
      * Whether the entry or the message of its kind carries fields this version does not know: a
      * kind or a variant added by a newer version of the catalogue.
      */

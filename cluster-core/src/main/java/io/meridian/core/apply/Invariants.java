@@ -12,6 +12,9 @@ import io.meridian.core.routing.Key;
 import io.meridian.core.routing.ReplicaGroup;
 import io.meridian.core.routing.RoutingImage;
 import io.meridian.core.routing.Shard;
+import io.meridian.core.session.ClientId;
+import io.meridian.core.session.Session;
+import io.meridian.core.session.SessionsImage;
 import io.meridian.core.token.JoinToken;
 import io.meridian.core.token.TokenState;
 import io.meridian.core.topology.Node;
@@ -39,6 +42,8 @@ import java.util.TreeSet;
  *       a consumed token names its consumer; edge caches are ACTIVE nodes; advertisements belong
  *       to nodes; the negotiated values are the negotiation of the advertisements; the scheduler
  *       config is consistent; catalog versions run 1..version.</li>
+ *   <li>sessions: keys match ids; the activity index and the outcome count match the sessions;
+ *       the table is within its bounds.</li>
  * </ul>
  */
 public final class Invariants {
@@ -56,6 +61,7 @@ public final class Invariants {
         checkCapabilities(image);
         image.scheduler().inconsistency().ifPresent(problem -> fail("scheduler config: %s", problem));
         checkCatalog(image);
+        checkSessions(image.sessions());
     }
 
     private static void checkTopology(TopologyImage topology) {
@@ -246,6 +252,26 @@ public final class Invariants {
         }
         require(image.catalog().version() == expected - 1, "catalog version %d but %d entries",
                 image.catalog().version(), expected - 1);
+    }
+
+    private static void checkSessions(SessionsImage table) {
+        long outcomes = 0;
+        TreeSet<SessionsImage.Activity> activity = new TreeSet<>();
+        for (Map.Entry<ClientId, Session> entry : table.sessions().entrySet()) {
+            Session session = entry.getValue();
+            require(entry.getKey().equals(session.id()), "session keyed %s holds %s", entry.getKey(), session.id());
+            require(session.outcomes().size() <= SessionsImage.MAX_OUTCOMES_PER_SESSION,
+                    "session %s keeps %d outcomes", session.id(), session.outcomes().size());
+            outcomes += session.outcomes().size();
+            activity.add(new SessionsImage.Activity(session.lastActiveMs(), session.id()));
+        }
+        require(activity.equals(new TreeSet<>(table.byActivity())), "the session activity index does not match "
+                + "the sessions");
+        require(outcomes == table.outcomeCount(), "session outcome count %d but %d outcomes", table.outcomeCount(),
+                outcomes);
+        require(table.sessions().size() <= SessionsImage.MAX_SESSIONS && outcomes <= SessionsImage.MAX_OUTCOMES,
+                "session table holds %d sessions and %d outcomes, above its bounds", table.sessions().size(),
+                outcomes);
     }
 
     private static void require(boolean condition, String format, Object... args) {

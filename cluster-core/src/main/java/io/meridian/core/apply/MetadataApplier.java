@@ -6,6 +6,7 @@ import io.meridian.core.Rejection;
 import io.meridian.core.Tx;
 import io.meridian.core.Validation;
 import io.meridian.core.capability.CapabilityApplier;
+import io.meridian.core.capability.CapabilityGate;
 import io.meridian.core.catalog.CatalogApplier;
 import io.meridian.core.catalog.CatalogHandler;
 import io.meridian.core.edgecache.EdgeCacheApplier;
@@ -14,10 +15,13 @@ import io.meridian.core.migration.MigrationApplier;
 import io.meridian.core.placement.PlacementApplier;
 import io.meridian.core.placement.SchedulerConfigApplier;
 import io.meridian.core.routing.RoutingApplier;
+import io.meridian.core.session.SessionApplier;
+import io.meridian.core.session.SessionsImage;
 import io.meridian.core.token.JoinTokenApplier;
 import io.meridian.core.topology.TopologyApplier;
 import io.meridian.proto.Batch;
 import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.RequestId;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -28,9 +32,15 @@ import java.util.Optional;
  * <ul>
  *   <li>An entry at or below the image's index was applied before: it is skipped.</li>
  *   <li>Logical time becomes max(previous, the entry's stamped time).</li>
- *   <li>The stateless checks of {@link EntryValidator} run first; then the area's applier.</li>
+ *   <li>Replay trusts the log: the stateless checks of {@link EntryValidator} ran on the leader
+ *       before the entry entered the log (see {@link #admit}); apply checks only what no release
+ *       may change: that the entry decodes, carries no field this version does not know, and that
+ *       its checksums match. Rules that depend on state are the appliers'.</li>
+ *   <li>An entry with a request identity goes through its client session first: a request
+ *       applied before is answered with its first outcome and changes nothing; a retired one, or
+ *       one of an expired session, is refused.</li>
  *   <li>A rejection anywhere, in a batch too, discards everything the entry did; only the
- *       provenance moves on.</li>
+ *       provenance and the session table move on.</li>
  * </ul>
  *
  * <p>Thread-safe if its catalog handler is: it holds no state of its own.
@@ -45,6 +55,18 @@ public final class MetadataApplier {
 
     public MetadataApplier(CatalogHandler catalogHandler) {
         this.catalog = new CatalogApplier(Objects.requireNonNull(catalogHandler, "catalogHandler"));
+    }
+
+    /**
+     * The leader's judgement of an entry before it enters the log, on the image it will follow:
+     * the stateless checks, the request identity, and the capability gate. Only an entry that
+     * passes is appended; apply then trusts it.
+     */
+    public static Optional<Rejection> admit(MetadataImage image, MetadataEntry entry) {
+        return EntryValidator.validate(entry)
+                .or(() -> entry.hasRequest() ? SessionApplier.validate(entry.getRequest()).map(bad ->
+                        bad.prefixed("request identity")) : Optional.empty())
+                .or(() -> CapabilityGate.check(image.topology(), image.capabilities(), entry));
     }
 
     /**
@@ -65,16 +87,38 @@ public final class MetadataApplier {
         Provenance provenance = new Provenance(context.term(), context.index(),
                 Math.max(image.logicalTimeMs(), stamped));
         MetadataImage start = image.withProvenance(provenance);
-        Optional<Rejection> invalid = EntryValidator.validate(entry);
-        if (invalid.isPresent()) {
-            return new ApplyResult(start, new Outcome.Rejected(invalid.get()));
+        long now = provenance.logicalTimeMs();
+        Optional<RequestId> request = SessionApplier.identity(entry);
+        SessionsImage sessions = start.sessions();
+        if (request.isPresent()) {
+            SessionApplier.Verdict verdict = SessionApplier.check(sessions, request.get());
+            if (verdict instanceof SessionApplier.Repeat repeat) {
+                sessions = SessionApplier.touched(sessions, request.get(), now);
+                return new ApplyResult(start.withSessions(SessionApplier.expired(sessions, now)),
+                        new Outcome.Repeated(repeat.first()));
+            }
+            if (verdict instanceof SessionApplier.Refused refused) {
+                return new ApplyResult(start.withSessions(SessionApplier.expired(sessions, now)),
+                        new Outcome.Rejected(refused.rejection()));
+            }
         }
-        Tx tx = new Tx(start);
-        Optional<Rejection> rejected = dispatch(tx, entry);
-        if (rejected.isPresent()) {
-            return new ApplyResult(start, new Outcome.Rejected(rejected.get()));
+        Optional<Rejection> corrupt = EntryValidator.checksums(entry);
+        Outcome outcome;
+        MetadataImage after;
+        if (corrupt.isPresent()) {
+            outcome = new Outcome.Rejected(corrupt.get());
+            after = start;
+        } else {
+            Tx tx = new Tx(start);
+            Optional<Rejection> rejected = dispatch(tx, entry);
+            outcome = rejected.<Outcome>map(Outcome.Rejected::new).orElseGet(() -> new Outcome.Applied(tx.changes()));
+            after = rejected.isPresent() ? start : tx.image();
         }
-        return new ApplyResult(tx.image(), new Outcome.Applied(tx.changes()));
+        if (request.isPresent()) {
+            sessions = SessionApplier.recorded(sessions, request.get(),
+                    Outcomes.recorded(context.term(), context.index(), outcome), now);
+        }
+        return new ApplyResult(after.withSessions(SessionApplier.expired(sessions, now)), outcome);
     }
 
     /**

@@ -5,7 +5,9 @@ import static io.meridian.proto.RejectCode.REJECT_CAPABILITY_GATED;
 import io.meridian.core.Rejection;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.TopologyImage;
+import io.meridian.proto.Batch;
 import io.meridian.proto.ConfigureMembership;
+import io.meridian.proto.JoinTokenTransition;
 import io.meridian.proto.MetadataEntry;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +27,10 @@ import org.pcollections.TreePSet;
  * below the version ignores what the version added, as an older replica would, so replicas of
  * both versions stay identical even when an entry slips in as the cluster's value drops.
  *
+ * <p>Entry-format 4 is not refused but adapted ({@link #adapt}): below it the leader leaves the
+ * request identity out of the entry (it is applied without the exactly-once table) and turns a
+ * token's time to live into an expiry time from its own stamp, as entry-format 3 had it.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class CapabilityGate {
@@ -39,6 +45,9 @@ public final class CapabilityGate {
     /** What the scheduler's execution added: leadership moves in placement commands, ghosts at cutover. */
     public static final Requirement SCHEDULER_EXECUTION = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 3,
             "group leadership moves in placement commands and ghost stubs at migration cutover");
+    /** What request identities and token lifetimes resolved at apply need. */
+    public static final Requirement EXACTLY_ONCE = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 4,
+            "request identities and token lifetimes resolved at apply");
     private static final Requirement FLOOR = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 1,
             "the entry catalogue");
 
@@ -81,6 +90,40 @@ public final class CapabilityGate {
     /** Whether the cluster's value meets a requirement. */
     public static boolean allows(CapabilitiesImage capabilities, Requirement need) {
         return value(capabilities, need.capability()) >= need.minimum();
+    }
+
+    /**
+     * The entry as a cluster with these capabilities applies it, stamped by the leader at
+     * {@code stampedAtMs}: below entry-format 4, without its request identity and with each token's
+     * time to live turned into an expiry time. Pure; the leader calls it before the log.
+     */
+    public static MetadataEntry adapt(CapabilitiesImage capabilities, MetadataEntry entry, long stampedAtMs) {
+        if (allows(capabilities, EXACTLY_ONCE)) {
+            return entry;
+        }
+        MetadataEntry.Builder adapted = entry.toBuilder().clearRequest();
+        if (entry.hasJoinToken()) {
+            adapted.setJoinToken(withExpiry(entry.getJoinToken(), stampedAtMs));
+        } else if (entry.hasBatch()) {
+            Batch.Builder batch = adapted.getBatchBuilder();
+            for (int i = 0; i < batch.getEntriesCount(); i++) {
+                if (batch.getEntries(i).hasJoinToken()) {
+                    batch.setEntries(i, batch.getEntries(i).toBuilder()
+                            .setJoinToken(withExpiry(batch.getEntries(i).getJoinToken(), stampedAtMs)));
+                }
+            }
+        }
+        return adapted.build();
+    }
+
+    private static JoinTokenTransition withExpiry(JoinTokenTransition transition, long stampedAtMs) {
+        if (!transition.hasIssued() || transition.getIssued().getTtlMs() == 0) {
+            return transition;
+        }
+        long ttl = transition.getIssued().getTtlMs();
+        long expiresAt = stampedAtMs + ttl < stampedAtMs ? Long.MAX_VALUE : stampedAtMs + ttl;
+        return transition.toBuilder().setIssued(transition.getIssued().toBuilder().setTtlMs(0)
+                .setExpiresAtMs(expiresAt)).build();
     }
 
     /** Refuses the entry if the cluster has not negotiated what it needs. */

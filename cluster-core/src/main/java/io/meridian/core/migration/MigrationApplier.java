@@ -84,6 +84,11 @@ public final class MigrationApplier {
                 }
             }
         }
+        return checksum(checkpoint);
+    }
+
+    /** Whether the checkpoint's CRC32C matches its payload. */
+    public static Optional<Rejection> checksum(MigrationCheckpoint checkpoint) {
         int actual = crc32c(checkpoint.getPayload().toByteArray());
         if (actual != checkpoint.getCrc32C()) {
             return Rejection.reject(REJECT_CHECKSUM_MISMATCH,

@@ -58,8 +58,16 @@ public final class SchedulerConfigApplier {
     }
 
     private static Optional<Rejection> set(Tx tx, SetSchedulerParameter set) {
-        SchedulerParameter parameter = SchedulerParameter.forKey(set.getKey()).orElseThrow();
-        long value = parameter.parse(set.getValue()).value();
+        Optional<SchedulerParameter> known = SchedulerParameter.forKey(set.getKey());
+        if (known.isEmpty()) {
+            return Validation.invalid("unknown scheduler parameter '%s'", Validation.printable(set.getKey()));
+        }
+        SchedulerParameter parameter = known.get();
+        SchedulerParameter.ParsedValue decoded = parameter.decode(set.getValue());
+        if (decoded.problem().isPresent()) {
+            return Validation.invalid("%s", decoded.problem().get());
+        }
+        long value = decoded.value();
         SchedulerConfig before = tx.scheduler();
         SchedulerConfig next = before.with(parameter, value);
         Optional<String> inconsistent = next.inconsistency();

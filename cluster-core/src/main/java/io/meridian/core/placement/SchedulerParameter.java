@@ -106,8 +106,27 @@ public enum SchedulerParameter {
         return out.toString();
     }
 
-    /** The value in its stored unit, or a description of what is wrong with the text. */
+    /**
+     * The value in its stored unit, or a description of what is wrong with the text: its form, then
+     * this release's bounds. The leader checks this before the log.
+     */
     public ParsedValue parse(String text) {
+        ParsedValue decoded = decode(text);
+        if (decoded.problem().isPresent()) {
+            return decoded;
+        }
+        if (decoded.value() < min || decoded.value() > max) {
+            return ParsedValue.problem(String.format(Locale.ROOT, "%s must be between %s and %s, got %s", key,
+                    format(min), format(max), text));
+        }
+        return decoded;
+    }
+
+    /**
+     * The value in its stored unit, judged by its form alone: what apply uses, trusting the bounds
+     * the leader checked before the log (a later release may move them; the log keeps its values).
+     */
+    public ParsedValue decode(String text) {
         long value;
         try {
             value = switch (kind) {
@@ -166,10 +185,6 @@ public enum SchedulerParameter {
         }
         if (value == -2) {
             return ParsedValue.problem(String.format(Locale.ROOT, "%s value '%s' is finer than 0.0001", key, text));
-        }
-        if (value < min || value > max) {
-            return ParsedValue.problem(String.format(Locale.ROOT, "%s must be between %s and %s, got %s", key,
-                    format(min), format(max), text));
         }
         return ParsedValue.of(value);
     }

@@ -12,6 +12,8 @@ import io.meridian.core.migration.MigrationPhase;
 import io.meridian.core.routing.Key;
 import io.meridian.core.routing.ReplicaGroup;
 import io.meridian.core.routing.Shard;
+import io.meridian.core.session.ClientId;
+import io.meridian.core.session.Session;
 import io.meridian.core.token.JoinToken;
 import io.meridian.core.token.TokenHash;
 import io.meridian.core.token.TokenState;
@@ -21,6 +23,9 @@ import io.meridian.core.topology.NodeState;
 import io.meridian.core.topology.RaftRole;
 import io.meridian.proto.CapabilityValues;
 import io.meridian.proto.CatalogEntryRecord;
+import io.meridian.proto.ClientSessionRecord;
+import io.meridian.proto.EntryOutcome;
+import io.meridian.proto.RequestOutcomeRecord;
 import io.meridian.proto.EdgeCacheNodeRecord;
 import io.meridian.proto.GhostStubRecord;
 import io.meridian.proto.GhostTableRecord;
@@ -291,6 +296,32 @@ public final class RecordCodec {
         positive("catalog version", record.getVersion());
         return new CatalogEntry(record.getVersion(), nonNegative("applied_index", record.getAppliedIndex()),
                 record.getPayload(), record.getDescription());
+    }
+
+    public static ClientSessionRecord toProto(Session session) {
+        ClientSessionRecord.Builder record = ClientSessionRecord.newBuilder()
+                .setClientId(session.id().toByteString())
+                .setLowestUnanswered(session.lowestUnanswered())
+                .setLastActiveMs(session.lastActiveMs());
+        session.outcomes().forEach((sequence, outcome) -> record.addOutcomes(RequestOutcomeRecord.newBuilder()
+                .setSequence(sequence).setOutcome(outcome)));
+        return record.build();
+    }
+
+    public static Session fromProto(ClientSessionRecord record) {
+        ClientId id = ClientId.of(record.getClientId()).orElseThrow(() -> bad("client id of "
+                + record.getClientId().size() + " bytes"));
+        TreePMap<Long, EntryOutcome> outcomes = TreePMap.empty();
+        long previous = 0;
+        for (RequestOutcomeRecord outcome : record.getOutcomesList()) {
+            require(outcome.getSequence() > previous, "outcome sequences of session " + id + " must increase");
+            require(outcome.getOutcome().getResultCase() != EntryOutcome.ResultCase.RESULT_NOT_SET,
+                    "outcome " + outcome.getSequence() + " of session " + id + " has no result");
+            previous = outcome.getSequence();
+            outcomes = outcomes.plus(outcome.getSequence(), outcome.getOutcome());
+        }
+        return new Session(id, positive("lowest_unanswered", record.getLowestUnanswered()),
+                nonNegative("last_active_ms", record.getLastActiveMs()), outcomes);
     }
 
     private static RaftRole role(RaftRoleProto proto) {

@@ -22,6 +22,9 @@ import io.meridian.core.placement.SchedulerConfig;
 import io.meridian.core.routing.ReplicaGroup;
 import io.meridian.core.routing.RoutingImage;
 import io.meridian.core.routing.Shard;
+import io.meridian.core.session.ClientId;
+import io.meridian.core.session.Session;
+import io.meridian.core.session.SessionsImage;
 import io.meridian.core.token.JoinToken;
 import io.meridian.core.token.JoinTokensImage;
 import io.meridian.core.token.TokenHash;
@@ -117,6 +120,9 @@ public final class SnapshotCodec {
         writer.frame(SnapshotRecord.newBuilder().setSchedulerConfig(image.scheduler().toProto()).build());
         for (CatalogEntry entry : image.catalog().entries().values()) {
             writer.frame(SnapshotRecord.newBuilder().setCatalogEntry(RecordCodec.toProto(entry)).build());
+        }
+        for (Session session : image.sessions().sessions().values()) {
+            writer.frame(SnapshotRecord.newBuilder().setClientSession(RecordCodec.toProto(session)).build());
         }
         return writer.finish();
     }
@@ -260,6 +266,7 @@ public final class SnapshotCodec {
         private final SortedRun<String, EdgeCacheNode> edgeNodes = new SortedRun<>();
         private final SortedRun<String, TreePMap<String, TreePSet<Long>>> capabilities = new SortedRun<>();
         private final SortedRun<Long, CatalogEntry> catalog = new SortedRun<>();
+        private final SortedRun<ClientId, Session> sessions = new SortedRun<>();
         private final byte[] word = new byte[4];
         /** The frame read last, as it is in the file: length, record, checksum. */
         private byte[] frame = new byte[1 << 12];
@@ -345,6 +352,8 @@ public final class SnapshotCodec {
                 case SCHEDULER_CONFIG -> scheduler = SchedulerConfig.fromProto(record.getSchedulerConfig());
                 case CATALOG_ENTRY -> put(catalog, RecordCodec.fromProto(record.getCatalogEntry()),
                         CatalogEntry::version, frameOffset);
+                case CLIENT_SESSION -> put(sessions, RecordCodec.fromProto(record.getClientSession()), Session::id,
+                        frameOffset);
                 case TRAILER, RECORD_NOT_SET -> throw new IllegalStateException("handled above");
             }
         }
@@ -399,7 +408,8 @@ public final class SnapshotCodec {
                         new EdgeCacheImage(edgeNodes.toTreePMap()),
                         new CapabilitiesImage(advertised, CapabilitiesImage.negotiate(topology, advertised)),
                         scheduler,
-                        new CatalogImage(catalog.toTreePMap(), header.getCatalogVersion()));
+                        new CatalogImage(catalog.toTreePMap(), header.getCatalogVersion()),
+                        SessionsImage.of(sessions.toTreePMap()));
                 Invariants.check(image);
                 return image;
             } catch (IllegalArgumentException | InvariantViolation e) {

@@ -37,7 +37,10 @@ public final class JoinTokenApplier {
                     TokenHash.LENGTH, transition.getTokenHash().size());
         }
         return switch (transition.getTransitionCase()) {
-            case ISSUED -> Validation.role("bound role", transition.getIssued().getBoundRole())
+            case ISSUED -> (transition.getIssued().getTtlMs() > 0 && transition.getIssued().getExpiresAtMs() > 0
+                    ? Validation.invalid("a token expires at a time or after a ttl, not both")
+                    : Rejection.none())
+                    .or(() -> Validation.role("bound role", transition.getIssued().getBoundRole()))
                     .or(() -> Validation.labels("bound labels", transition.getIssued().getBoundLabelsList()));
             case CONSUMED -> Validation.nodeId("consuming node", transition.getConsumed().getNodeId())
                     .or(() -> Validation.role("presented role", transition.getConsumed().getPresentedRole()))
@@ -90,17 +93,23 @@ public final class JoinTokenApplier {
             return Rejection.reject(REJECT_ALREADY_EXISTS, "a token with hash %s already exists (%s)",
                     hash.shortHex(), existing.get().state());
         }
-        if (issued.getExpiresAtMs() <= tx.now()) {
+        long expiresAt = issued.getTtlMs() > 0 ? saturatedAdd(tx.now(), issued.getTtlMs()) : issued.getExpiresAtMs();
+        if (expiresAt <= tx.now()) {
             return Validation.invalid("token %s would expire at %d, not after the logical time %d",
-                    hash.shortHex(), issued.getExpiresAtMs(), tx.now());
+                    hash.shortHex(), expiresAt, tx.now());
         }
-        JoinToken token = new JoinToken(hash, TokenState.ISSUED, tx.now(), issued.getExpiresAtMs(),
+        JoinToken token = new JoinToken(hash, TokenState.ISSUED, tx.now(), expiresAt,
                 RaftRole.fromProto(issued.getBoundRole()), Labels.fromProto(issued.getBoundLabelsList()), "",
                 tx.now(), "");
         tx.joinTokens(tx.joinTokens().with(token));
         tx.changed(Area.JOIN_TOKEN, "token " + hash.shortHex(), "issued, expires at %d%s", token.expiresAtMs(),
                 describeBinding(token));
         return Rejection.none();
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < a ? Long.MAX_VALUE : sum;
     }
 
     private static Optional<Rejection> consume(Tx tx, JoinToken token, TokenConsumed consumed) {

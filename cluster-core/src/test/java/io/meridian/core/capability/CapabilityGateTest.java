@@ -61,7 +61,9 @@ class CapabilityGateTest {
         Replay replay = Replay.bootstrapped("n1", "n2", "n3");
         replay.applied(advertiseCapabilities("n3", capabilities(ENTRY_FORMAT, new long[] {1})));
 
-        var applied = replay.applied(Entries.batch(Entries.configureMembership(2, 5, null), promotionCriteria(7, 0)));
+        // Admitted while the cluster was at 2, committed after n3 brought it down to 1.
+        var applied = (io.meridian.core.apply.Outcome.Applied) replay.logged(
+                Entries.batch(Entries.configureMembership(2, 5, null), promotionCriteria(7, 0))).outcome();
 
         VoterPolicy policy = replay.image().topology().voterPolicy();
         assertThat(policy.targetVoters()).isEqualTo(5);

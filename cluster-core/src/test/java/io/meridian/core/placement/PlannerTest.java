@@ -8,6 +8,7 @@ import static io.meridian.core.placement.Plan.Kind.SPLIT;
 import static io.meridian.core.placement.Plan.Kind.TRANSFER;
 import static io.meridian.proto.MigrationPhaseProto.MIGRATION_PHASE_COMPLETED;
 import static io.meridian.proto.MigrationPhaseProto.MIGRATION_PHASE_CUTOVER;
+import static io.meridian.proto.RejectCode.REJECT_CAPABILITY_GATED;
 import static io.meridian.proto.RejectCode.REJECT_INVALID_ARGUMENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -760,9 +761,9 @@ class PlannerTest {
 
         assertThat(plan.actions()).isEmpty();
         assertThat(reasons(plan)).contains("leaders: leadership moves need meridian.entry-format 3; the cluster is at 2");
-        // What the planner avoids: below entry-format 3 the applier refuses a leadership move.
+        // What the planner avoids: below entry-format 3 the leader refuses a leadership move before the log.
         cluster.replay().rejected(Entries.placement(PlacementCommand.newBuilder().setLead(TransferGroupLeadership
-                .newBuilder().setGroupId(cluster.group("X")).setNewLeader("n2")), 0), REJECT_INVALID_ARGUMENT);
+                .newBuilder().setGroupId(cluster.group("X")).setNewLeader("n2")), 0), REJECT_CAPABILITY_GATED);
     }
 
     // ---- Determinism and the order of a plan. ----

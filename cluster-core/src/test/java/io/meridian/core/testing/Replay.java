@@ -6,15 +6,19 @@ import io.meridian.core.apply.ApplyResult;
 import io.meridian.core.apply.EntryContext;
 import io.meridian.core.apply.MetadataApplier;
 import io.meridian.core.apply.Outcome;
+import io.meridian.core.capability.CapabilityGate;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.RejectCode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * A log being applied, for tests: entries go through the real applier at increasing indexes,
- * stamped with a test clock, and the stamped log is kept so it can be replayed elsewhere. Fixtures
- * are built this way, so a fixture can never hold a state the applier would not produce.
+ * A log being applied, for tests: entries go through the leader's admission and then the real
+ * applier at increasing indexes, stamped with a test clock, and the stamped log is kept so it can
+ * be replayed elsewhere. Fixtures are built this way, so a fixture can never hold a state the
+ * applier would not produce. An entry the leader would refuse before the log (malformed, or gated
+ * by a capability) is not appended: its result is the unchanged image with the refusal.
  */
 public final class Replay {
 
@@ -58,8 +62,23 @@ public final class Replay {
         return this;
     }
 
-    /** Stamps the entry with the test clock and applies it at the next index. */
+    /**
+     * Admits the entry as the leader would, stamps it with the test clock and applies it at the next
+     * index; an entry refused before the log leaves everything as it was.
+     */
     public ApplyResult apply(MetadataEntry entry) {
+        Optional<Rejection> refused = MetadataApplier.admit(image, entry);
+        if (refused.isPresent()) {
+            return new ApplyResult(image, new Outcome.Rejected(refused.get()));
+        }
+        return logged(CapabilityGate.adapt(image.capabilities(), entry, clockMs));
+    }
+
+    /**
+     * Applies an entry as it stands in the log, without this release's admission: one a leader
+     * admitted while the cluster's capabilities were higher, or another release's leader wrote.
+     */
+    public ApplyResult logged(MetadataEntry entry) {
         MetadataEntry stamped = entry.toBuilder().setProposedAtMs(clockMs).build();
         log.add(stamped);
         ApplyResult result = applier.apply(image, new EntryContext(term, image.index() + 1), stamped);

@@ -6,7 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.meridian.core.Rejection;
 import io.meridian.node.raft.WriteFailure;
-import io.meridian.node.statemachine.Outcomes;
+import io.meridian.core.apply.Outcomes;
 import io.meridian.proto.RejectCode;
 import io.meridian.proto.Unavailable;
 

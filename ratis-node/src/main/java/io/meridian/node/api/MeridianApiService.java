@@ -9,13 +9,14 @@ import io.meridian.core.MetadataImage;
 import io.meridian.core.Rejection;
 import io.meridian.core.Validation;
 import io.meridian.core.apply.EntryValidator;
+import io.meridian.core.session.SessionApplier;
 import io.meridian.core.token.JoinToken;
 import io.meridian.core.token.TokenHash;
 import io.meridian.node.leader.LoadStore;
 import io.meridian.node.leader.PlacementScheduler;
 import io.meridian.node.raft.WriteFailure;
 import io.meridian.node.statemachine.ChangeFeed;
-import io.meridian.node.statemachine.Outcomes;
+import io.meridian.core.apply.Outcomes;
 import io.meridian.proto.AdvertiseNode;
 import io.meridian.proto.Batch;
 import io.meridian.proto.CapabilitiesReply;
@@ -84,6 +85,7 @@ import io.meridian.proto.TransferLeadershipRequest;
 import io.meridian.proto.WatchEvent;
 import io.meridian.proto.WatchRequest;
 import io.meridian.proto.WriteReply;
+import io.meridian.wire.JoinTokens;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -91,6 +93,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -116,7 +119,6 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
 
     private final NodeRuntime node;
     private final ExecutorService watchExecutor;
-    private final Tokens tokens = new Tokens();
     private final JoinThrottle throttle = new JoinThrottle(System::currentTimeMillis);
 
     public MeridianApiService(NodeRuntime node, ExecutorService watchExecutor) {
@@ -149,7 +151,7 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
         }
         StreamObserver<WriteReply> out = throttled(source, reply);
         String token = request.getToken();
-        if (token.isEmpty() || token.length() > Tokens.MAX_LENGTH) {
+        if (token.isEmpty() || token.length() > JoinTokens.MAX_LENGTH) {
             out.onError(Status.PERMISSION_DENIED.withDescription(INVALID_TOKEN).asRuntimeException());
             return;
         }
@@ -177,7 +179,7 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
                 ? RaftRoleProto.RAFT_ROLE_VOTER : request.getNode().getRequestedRole();
         Batch.Builder batch = Batch.newBuilder()
                 .addEntries(MetadataEntry.newBuilder().setJoinToken(JoinTokenTransition.newBuilder()
-                        .setTokenHash(Tokens.hash(token))
+                        .setTokenHash(JoinTokens.hash(token))
                         .setConsumed(TokenConsumed.newBuilder()
                                 .setNodeId(request.getNode().getNodeId())
                                 .setPresentedRole(role)
@@ -247,36 +249,48 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
             out.onError(ApiErrors.invalid("a token lives from 1s to 30d, not " + Long.toUnsignedString(ttl) + " ms"));
             return;
         }
-        String token = tokens.draw();
-        ByteString hash = Tokens.hash(token);
-        long expiresAt = System.currentTimeMillis() + ttl;
-        MetadataEntry entry = MetadataEntry.newBuilder().setJoinToken(JoinTokenTransition.newBuilder()
+        if (!request.getToken().isEmpty() && !JoinTokens.wellFormed(request.getToken())) {
+            out.onError(ApiErrors.invalid("a token the caller draws is " + JoinTokens.PREFIX + " and "
+                    + JoinTokens.RANDOM_BYTES * 2 + " lowercase hex digits from a secure random source"));
+            return;
+        }
+        String token = request.getToken().isEmpty() ? JoinTokens.draw() : request.getToken();
+        ByteString hash = JoinTokens.hash(token);
+        MetadataEntry entry = identified(MetadataEntry.newBuilder().setJoinToken(JoinTokenTransition.newBuilder()
                 .setTokenHash(hash)
                 .setIssued(TokenIssued.newBuilder()
-                        .setExpiresAtMs(expiresAt)
+                        .setTtlMs(ttl)
                         .setBoundRole(request.getRole())
                         .addAllBoundLabels(request.getLabelsList())))
-                .build();
-        Optional<Rejection> invalid = EntryValidator.validate(entry);
+                .build());
+        Optional<Rejection> invalid = admissible(entry);
         if (invalid.isPresent()) {
             out.onError(ApiErrors.rejected(invalid.get()));
             return;
         }
-        node.gateway().submit(entry).whenComplete((outcome, error) -> {
-            if (error != null) {
-                out.onError(asStatus(error));
-            } else if (outcome.hasRejection()) {
-                out.onError(ApiErrors.rejected(rejection(outcome)));
-            } else {
-                out.onNext(IssueTokenReply.newBuilder()
-                        .setToken(token)
-                        .setHashPrefix(TokenHash.of(hash).shortHex())
-                        .setExpiresAtMs(expiresAt)
-                        .setIndex(outcome.getIndex())
-                        .build());
-                out.onCompleted();
-            }
-        });
+        node.gateway().submit(entry)
+                .thenCompose(outcome -> outcome.hasRejection() ? CompletableFuture.completedFuture(outcome)
+                        : node.gateway().readBarrier().thenApply(applied -> outcome))
+                .whenComplete((outcome, error) -> {
+                    if (error != null) {
+                        out.onError(asStatus(error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error));
+                    } else if (outcome.hasRejection()) {
+                        out.onError(ApiErrors.rejected(rejection(outcome)));
+                    } else {
+                        // The expiry is the logical time the entry was applied at plus the ttl: read
+                        // it from this node's image, which the read barrier brought past the entry.
+                        long expiresAt = node.stateMachine().image().joinTokens().token(TokenHash.of(hash))
+                                .map(JoinToken::expiresAtMs).orElse(0L);
+                        out.onNext(IssueTokenReply.newBuilder()
+                                .setToken(token)
+                                .setHashPrefix(TokenHash.of(hash).shortHex())
+                                .setExpiresAtMs(expiresAt)
+                                .setIndex(outcome.getIndex())
+                                .build());
+                        out.onCompleted();
+                    }
+                });
     }
 
     @Override
@@ -363,9 +377,22 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
         submit(entry, out, ApiErrors::rejected);
     }
 
-    private void submit(MetadataEntry entry, StreamObserver<WriteReply> out,
+    /** The entry with the request identity the call carries, if it carries one. */
+    private static MetadataEntry identified(MetadataEntry entry) {
+        return RequestIdentity.current().map(id -> entry.toBuilder().setRequest(id).build()).orElse(entry);
+    }
+
+    /** The stateless checks the leader will make, made here so that a malformed write costs no round trip. */
+    private static Optional<Rejection> admissible(MetadataEntry entry) {
+        return EntryValidator.validate(entry).or(() -> entry.hasRequest()
+                ? SessionApplier.validate(entry.getRequest()).map(bad -> bad.prefixed("request identity"))
+                : Optional.empty());
+    }
+
+    private void submit(MetadataEntry unidentified, StreamObserver<WriteReply> out,
             Function<Rejection, StatusRuntimeException> onRejection) {
-        Optional<Rejection> invalid = EntryValidator.validate(entry);
+        MetadataEntry entry = identified(unidentified);
+        Optional<Rejection> invalid = admissible(entry);
         if (invalid.isPresent()) {
             out.onError(onRejection.apply(invalid.get()));
             return;

@@ -5,6 +5,8 @@ import io.meridian.node.RaftTuning;
 import io.meridian.node.statemachine.EntryRefusedException;
 import io.meridian.proto.EntryOutcome;
 import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.RejectCode;
+import io.meridian.wire.RequestSession;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
@@ -52,9 +54,16 @@ import org.slf4j.LoggerFactory;
  * has not joined any configuration yet has no members to send to: its writes and reads fail at
  * once, saying so.
  *
+ * <p>Every entry carries a request identity: the client's, when the write came with one, else one
+ * of this node's own session ({@link RequestSession}), drawn once per write. Every copy the
+ * gateway or Ratis sends of an entry carries the same identity, so the state machine applies it
+ * at most once however many copies reach the log: a leader that steps down answers its pending
+ * writes "not leader" although they may be committed by the next leader, and the copy sent again
+ * is then answered with the first copy's outcome.
+ *
  * <p>While this node leads, an entry goes straight to its own Raft server instead of through the
- * Ratis client and a loopback connection; when the server answers that it no longer leads (the
- * entry was not appended), the entry takes the client's path, which finds the new leader.
+ * Ratis client and a loopback connection; when the server answers that it does not lead, the entry
+ * takes the client's path, which finds the new leader.
  *
  * <p>Thread-safe.
  */
@@ -73,6 +82,7 @@ public final class RaftGateway implements Closeable {
     private final ClientId localClientId = ClientId.randomId();
     private final AtomicLong localCallIds = new AtomicLong();
     private final RaftProperties properties = new RaftProperties();
+    private final RequestSession session = new RequestSession();
     private volatile List<RaftPeer> peers;
     private volatile RaftClient client;
     private volatile boolean closed;
@@ -132,10 +142,43 @@ public final class RaftGateway implements Closeable {
     }
 
     /**
-     * Submits an entry; completes with the outcome the state machine gave it (applied or rejected
-     * at apply), or exceptionally with a {@link WriteFailure}.
+     * Submits an entry; completes with the outcome the state machine gave it (applied, rejected at
+     * apply, or the first outcome of a request applied before), or exceptionally with a
+     * {@link WriteFailure}. An entry without a request identity gets one of this node's session.
      */
     public CompletableFuture<EntryOutcome> submit(MetadataEntry entry) {
+        if (entry.hasRequest()) {
+            return submitOnce(entry);
+        }
+        CompletableFuture<EntryOutcome> result = new CompletableFuture<>();
+        submitOwn(entry, session.begin(), result);
+        return result;
+    }
+
+    /**
+     * Submits an entry under a request of this node's session. A session the state machine no
+     * longer knows (it expired while this node sent nothing) is renewed once, when no earlier
+     * copy can have been applied.
+     */
+    private void submitOwn(MetadataEntry entry, RequestSession.Request request, CompletableFuture<EntryOutcome> result) {
+        submitOnce(entry.toBuilder().setRequest(request.id()).build()).whenComplete((outcome, error) -> {
+            if (error == null && outcome.hasRejection()
+                    && outcome.getRejection().getCode() == RejectCode.REJECT_SESSION_EXPIRED
+                    && request.id().getSequence() == request.id().getLowestUnanswered()) {
+                LOG.info("{}: This node's request session expired; renewed it.", prefix);
+                submitOwn(entry, session.renew(request), result);
+                return;
+            }
+            session.end(request);
+            if (error != null) {
+                result.completeExceptionally(error);
+            } else {
+                result.complete(outcome);
+            }
+        });
+    }
+
+    private CompletableFuture<EntryOutcome> submitOnce(MetadataEntry entry) {
         CompletableFuture<EntryOutcome> result = new CompletableFuture<>();
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.toByteArray()));
         Optional<RaftServer.Division> leading = local.get().filter(division -> division.getInfo().isLeaderReady());
@@ -160,7 +203,9 @@ public final class RaftGateway implements Closeable {
             return result;
         }
         reply.orTimeout(tuning.writeTimeout().toMillis(), TimeUnit.MILLISECONDS).whenComplete((r, error) -> {
-            if (error == null && !r.isSuccess() && notAppended(r.getException())) {
+            if (error == null && !r.isSuccess() && leadershipLost(r.getException())) {
+                // Possibly appended: the next leader may commit it. The copy sent now carries the
+                // same request identity, so the state machine applies the request once.
                 submitThroughClient(message, result);
             } else {
                 complete(result, r, error);
@@ -169,8 +214,11 @@ public final class RaftGateway implements Closeable {
         return result;
     }
 
-    /** The leader answered without appending the entry: it no longer leads, or is not ready yet. */
-    private static boolean notAppended(Throwable error) {
+    /**
+     * The server answered that it does not lead, is not ready or is stepping down. The entry may
+     * have been appended all the same: a leader stepping down answers its pending writes so.
+     */
+    private static boolean leadershipLost(Throwable error) {
         return error instanceof NotLeaderException || error instanceof LeaderNotReadyException
                 || error instanceof LeaderSteppingDownException;
     }

@@ -7,9 +7,9 @@ import io.meridian.core.apply.ApplyResult;
 import io.meridian.core.apply.EntryCodec;
 import io.meridian.core.apply.EntryContext;
 import io.meridian.core.apply.EntryDecodeException;
-import io.meridian.core.apply.EntryValidator;
 import io.meridian.core.apply.MetadataApplier;
 import io.meridian.core.apply.Outcome;
+import io.meridian.core.apply.Outcomes;
 import io.meridian.core.capability.CapabilityGate;
 import io.meridian.core.snapshot.SnapshotCodec;
 import io.meridian.core.snapshot.StateDigest;
@@ -51,12 +51,15 @@ import org.slf4j.LoggerFactory;
  * The metadata group's state machine: a thin adapter between Ratis and cluster-core.
  *
  * <ul>
- *   <li>{@link #startTransaction} (leader): decodes the request, runs the stateless checks, the
- *       capability gate and the leader's guard, and stamps the leader's time into the entry. A
- *       refused entry never reaches the log; the submitter gets the reason.</li>
+ *   <li>{@link #startTransaction} (leader): decodes the request, admits it (the stateless checks,
+ *       the request identity, the capability gate) and runs the leader's guard, adapts it to the
+ *       cluster's entry format and stamps the leader's time into it. A refused entry never reaches
+ *       the log; the submitter gets the reason.</li>
  *   <li>{@link #applyTransaction} (every replica, in log order): applies through cluster-core,
- *       publishes the new image, and replies with the outcome. An entry that does not decode, or
- *       one this version cannot apply, stops the replica: it must never apply a guess.</li>
+ *       publishes the new image, and replies with the outcome; another copy of a request applied
+ *       before is answered with the first copy's outcome. An entry that does not decode, one this
+ *       version cannot apply, or one whose checksum fails stops the replica: it must never apply a
+ *       guess.</li>
  *   <li>Snapshots are written from the published image and loaded on start and after the leader
  *       installs one.</li>
  * </ul>
@@ -188,13 +191,14 @@ public final class MetadataStateMachine extends BaseStateMachine {
             return refused(context, new Rejection(RejectCode.REJECT_INVALID_ARGUMENT, e.getMessage()));
         }
         MetadataImage current = image;
-        Optional<Rejection> refusal = EntryValidator.validate(entry)
-                .or(() -> CapabilityGate.check(current.topology(), current.capabilities(), entry))
+        Optional<Rejection> refusal = MetadataApplier.admit(current, entry)
                 .or(() -> guard.get().check(current, entry));
         if (refusal.isPresent()) {
             return refused(context, refusal.get());
         }
-        MetadataEntry stamped = entry.toBuilder().setProposedAtMs(clock.millis()).build();
+        long now = clock.millis();
+        MetadataEntry stamped = CapabilityGate.adapt(current.capabilities(), entry, now).toBuilder()
+                .setProposedAtMs(now).build();
         return context.setLogData(UnsafeByteOperations.unsafeWrap(stamped.toByteArray())).build();
     }
 
@@ -220,27 +224,27 @@ public final class MetadataStateMachine extends BaseStateMachine {
         }
         ApplyResult result = applier.apply(image, new EntryContext(term, index), entry);
         EntryOutcome outcome;
-        if (result.outcome() instanceof Outcome.Applied applied) {
-            outcome = Outcomes.applied(term, index, Outcomes.toProto(applied.changes()));
-            image = result.image();
-            updateLastAppliedTermIndex(term, index);
-            feed.append(WatchEvent.newBuilder().setIndex(index).setTerm(term).setEntry(entry)
-                    .addAllChanges(outcome.getApplied().getChangesList()).build());
-            LOG.debug("{}: Applied {} at index {}.", prefix, entry.getKindCase(), index);
-        } else if (result.outcome() instanceof Outcome.Rejected rejected) {
-            if (rejected.rejection().code() == RejectCode.REJECT_CHECKSUM_MISMATCH) {
+        if (result.outcome() instanceof Outcome.Skipped) {
+            outcome = Outcomes.rejected(term, index, new Rejection(RejectCode.REJECT_INVALID_ARGUMENT,
+                    "entry at index " + index + " was applied before"));
+        } else {
+            if (result.outcome() instanceof Outcome.Rejected rejected
+                    && rejected.rejection().code() == RejectCode.REJECT_CHECKSUM_MISMATCH) {
                 throw new IllegalStateException(prefix + ": the committed entry at index " + index + " fails its "
                         + "CRC32C check although the leader checked it before the log: " + rejected.rejection()
                         + ". The log is corrupt; this replica stops rather than apply it.");
             }
-            outcome = Outcomes.rejected(term, index, rejected.rejection());
+            outcome = Outcomes.of(term, index, result.outcome());
             image = result.image();
             updateLastAppliedTermIndex(term, index);
-            feed.advanceTo(index);
-            LOG.debug("{}: Rejected {} at index {}: {}.", prefix, entry.getKindCase(), index, rejected.rejection());
-        } else {
-            outcome = Outcomes.rejected(term, index, new Rejection(RejectCode.REJECT_INVALID_ARGUMENT,
-                    "entry at index " + index + " was applied before"));
+            if (result.outcome() instanceof Outcome.Applied) {
+                feed.append(WatchEvent.newBuilder().setIndex(index).setTerm(term).setEntry(entry)
+                        .addAllChanges(outcome.getApplied().getChangesList()).build());
+            } else {
+                feed.advanceTo(index);
+            }
+            LOG.debug("{}: {} {} at index {}.", prefix, result.outcome().getClass().getSimpleName(),
+                    entry.getKindCase(), index);
         }
         return CompletableFuture.completedFuture(
                 Message.valueOf(UnsafeByteOperations.unsafeWrap(outcome.toByteArray())));

@@ -1,4 +1,4 @@
-package io.meridian.node.api;
+package io.meridian.wire;
 
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
@@ -9,22 +9,34 @@ import java.util.HexFormat;
 
 /**
  * Join tokens: 256 bits from a secure random source, written as {@code mrdn.<64 hex>}, and their
- * SHA-256, the only form the cluster keeps. Tokens are drawn here, outside the state machine.
+ * SHA-256, the only form the cluster keeps. Tokens are drawn outside the state machine: by the
+ * caller (the Java client draws one, so a retried request issues the same token) or by the node.
  *
- * <p>Thread-safe.
+ * <p>Stateless and thread-safe.
  */
-public final class Tokens {
+public final class JoinTokens {
 
     public static final String PREFIX = "mrdn.";
     public static final int RANDOM_BYTES = 32;
     public static final int MAX_LENGTH = 256;
 
-    private final SecureRandom random = new SecureRandom();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
-    public String draw() {
+    private JoinTokens() {
+    }
+
+    /** A new token. */
+    public static String draw() {
         byte[] bytes = new byte[RANDOM_BYTES];
-        random.nextBytes(bytes);
+        RANDOM.nextBytes(bytes);
         return PREFIX + HexFormat.of().formatHex(bytes);
+    }
+
+    /** Whether the token has the form {@link #draw} gives: the prefix and 64 lowercase hex digits. */
+    public static boolean wellFormed(String token) {
+        return token.length() == PREFIX.length() + RANDOM_BYTES * 2 && token.startsWith(PREFIX)
+                && token.substring(PREFIX.length()).chars()
+                        .allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     }
 
     /** The SHA-256 of a token's UTF-8 bytes. */
