@@ -14,6 +14,11 @@ public final class ExitCode {
      * outcome is unknown.
      */
     public static final int UNAVAILABLE = 3;
+    /**
+     * {@code node start}: the node stopped because its Raft server failed, not because it was
+     * stopped or let go by the cluster; a service manager restarts it.
+     */
+    public static final int NODE_FAILED = 4;
 
     private ExitCode() {
     }

@@ -142,9 +142,9 @@ final class LocalClusterCommand implements Callable<Integer> {
             simulate(endpoints, out);
         }
         for (MeridianNode node : running) {
-            node.stopped().thenAccept(reason -> {
-                if (!reason.equals("stopped")) {
-                    out.println(node.nodeId() + " stopped: " + reason);
+            node.stopped().thenAccept(stop -> {
+                if (!stop.reason().equals("stopped")) {
+                    out.println(node.nodeId() + (stop.failed() ? " failed: " : " stopped: ") + stop.reason());
                     out.flush();
                 }
             });

@@ -302,15 +302,18 @@ final class NodeCommand {
             out.println("  data  " + config.dataDir().toAbsolutePath());
             out.println("  logs  " + logFile.toAbsolutePath());
             out.flush();
-            String reason = node.stopped().get();
-            out.println("node " + config.nodeId() + (reason.equals("stopped") ? " stopped" : " stopped: " + reason));
+            MeridianNode.Stop stop = node.stopped().get();
+            (stop.failed() ? spec.commandLine().getErr() : out).println("node " + config.nodeId()
+                    + (stop.reason().equals("stopped") ? " stopped" : (stop.failed() ? " failed: " : " stopped: ")
+                            + stop.reason()));
             out.flush();
+            spec.commandLine().getErr().flush();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 // stopped by the hook itself
             }
-            return ExitCode.OK;
+            return stop.failed() ? ExitCode.NODE_FAILED : ExitCode.OK;
         }
 
         /** The join token, from exactly one of the file, the environment or the flag. */

@@ -117,6 +117,8 @@ public final class MeridianClient implements AutoCloseable {
     /** How long one attempt waits for its node, unless the builder says otherwise. */
     public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
     private static final long FIRST_PAUSE_MS = 50;
+    /** A retry with less time left than this would time out before it connects. */
+    private static final Duration MIN_ATTEMPT = Duration.ofMillis(100);
     private static final long MAX_PAUSE_MS = 1_000;
 
     private final List<String> endpoints;
@@ -573,7 +575,7 @@ public final class MeridianClient implements AutoCloseable {
             StatusRuntimeException last = null;
             for (int attempt = 1; ; attempt++) {
                 long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
+                if (remaining <= 0 || (attempt > 1 && remaining < MIN_ATTEMPT.toNanos())) {
                     break;
                 }
                 MeridianServiceBlockingStub stub = MeridianServiceGrpc.newBlockingStub(channels.get(index))
@@ -668,7 +670,10 @@ public final class MeridianClient implements AutoCloseable {
                 return true;
             }
         }
-        return false;
+        // grpc-java names a call that timed out before it had a connection to go out on.
+        String description = e.getStatus().getDescription();
+        return e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED && description != null
+                && description.contains("waiting_for_connection");
     }
 
     private static MeridianException translate(StatusRuntimeException e, boolean write) {

@@ -96,7 +96,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     private final LoadStore load = new LoadStore(System::currentTimeMillis);
     private final PlacementScheduler placement;
     private final RaftMembership membership;
-    private final CompletableFuture<String> stopped = new CompletableFuture<>();
+    private final CompletableFuture<Stop> stopped = new CompletableFuture<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile RaftServer raftServer;
     private volatile RaftGateway gateway;
@@ -220,10 +220,26 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     }
 
     /**
-     * Stops the node once the cluster is done with it: its Raft server shut itself down (Ratis does
-     * when the configuration no longer has it), or topology says it was decommissioned and the
-     * configuration no longer has it. A joining node catching up passes through states from before
-     * it joined; only states from its admission on count.
+     * Why a node stopped: closed (a clean stop), let go by the cluster (decommissioned and out of
+     * the Raft configuration), or failed: its Raft server stopped for any other reason, which a
+     * service manager should treat as a crash.
+     */
+    public record Stop(String reason, boolean failed) {
+
+        static Stop clean(String reason) {
+            return new Stop(reason, false);
+        }
+
+        static Stop failure(String reason) {
+            return new Stop(reason, true);
+        }
+    }
+
+    /**
+     * Stops the node once the cluster is done with it (topology says it was decommissioned and the
+     * configuration no longer has it), or once its Raft server stopped on its own, which is a
+     * failure unless the cluster had removed it. A joining node catching up passes through states
+     * from before it joined; only states from its admission on count.
      */
     private void watchMembership() {
         if (closing) {
@@ -231,18 +247,25 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         }
         Optional<RaftServer.Division> division = currentDivision();
         MetadataImage image = stateMachine.image();
-        String reason = null;
+        boolean decommissioned = image.index() >= admittedIndex && image.topology().node(config.nodeId())
+                .map(node -> node.state() == NodeState.DECOMMISSIONED).orElse(false);
+        Stop stop = null;
         if (division.isEmpty() || !division.get().getInfo().isAlive()) {
-            reason = "its Raft server stopped (the metadata group no longer has it as a member)";
-        } else if (image.index() >= admittedIndex
-                && image.topology().node(config.nodeId()).map(node -> node.state() == NodeState.DECOMMISSIONED)
-                        .orElse(false)
-                && !membership.current().contains(config.nodeId())) {
-            reason = "it was decommissioned and the metadata group no longer has it as a member";
+            stop = decommissioned
+                    ? Stop.clean("it was decommissioned and the metadata group no longer has it as a member")
+                    : Stop.failure("its Raft server stopped unexpectedly: " + stateMachine.failure()
+                            .map(Throwable::toString).orElse("Ratis closed the metadata group's division (its error "
+                                    + "is in the node's log just before this)"));
+        } else if (decommissioned && !membership.current().contains(config.nodeId())) {
+            stop = Stop.clean("it was decommissioned and the metadata group no longer has it as a member");
         }
-        if (reason != null) {
-            LOG.info("{}: Stopping: {}.", prefix, reason);
-            String why = reason;
+        if (stop != null) {
+            if (stop.failed()) {
+                LOG.error("{}: Stopping: {}.", prefix, stop.reason());
+            } else {
+                LOG.info("{}: Stopping: {}.", prefix, stop.reason());
+            }
+            Stop why = stop;
             Thread stopper = new Thread(() -> shutdown(false, why), prefix + "-stop");
             stopper.start();
         }
@@ -258,8 +281,8 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         return membership.current();
     }
 
-    /** Completes, with the reason, when the node stopped: closed, or let go by the cluster. */
-    public CompletableFuture<String> stopped() {
+    /** Completes, with the reason, when the node stopped: closed, let go by the cluster, or failed. */
+    public CompletableFuture<Stop> stopped() {
         return stopped;
     }
 
@@ -595,7 +618,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
 
     @Override
     public void close() {
-        shutdown(true, "stopped");
+        shutdown(true, Stop.clean("stopped"));
     }
 
     /**
@@ -603,7 +626,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
      * The data directory stays as it is.
      */
     public void kill() {
-        shutdown(false, "killed");
+        shutdown(false, Stop.clean("killed"));
     }
 
     /**
@@ -613,7 +636,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     public static void closeAll(Collection<MeridianNode> nodes) {
         List<Thread> stoppers = new ArrayList<>();
         for (MeridianNode node : nodes) {
-            Thread stopper = new Thread(() -> node.shutdown(false, "stopped"), "meridian-stop-" + node.nodeId());
+            Thread stopper = new Thread(() -> node.shutdown(false, Stop.clean("stopped")), "meridian-stop-" + node.nodeId());
             stopper.start();
             stoppers.add(stopper);
         }
@@ -632,7 +655,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         }
     }
 
-    private synchronized void shutdown(boolean handOff, String reason) {
+    private synchronized void shutdown(boolean handOff, Stop reason) {
         if (closing) {
             return;
         }

@@ -81,6 +81,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private final AtomicReference<DigestedImage> digested = new AtomicReference<>();
     private final AtomicLong snapshotsInstalled = new AtomicLong();
     private final AtomicLong snapshotsTaken = new AtomicLong();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
 
     private record DigestedImage(MetadataImage image, StateDigest digest) {
@@ -208,8 +209,30 @@ public final class MetadataStateMachine extends BaseStateMachine {
         return transaction;
     }
 
+    /** What stopped this replica, when apply or the Raft log failed. */
+    public Optional<Throwable> failure() {
+        return Optional.ofNullable(failure.get());
+    }
+
+    @Override
+    public void notifyLogFailed(Throwable cause, RaftProtos.LogEntryProto failedEntry) {
+        failure.compareAndSet(null, cause);
+        LOG.error("{}: The Raft log failed{}.", prefix, failedEntry == null ? ""
+                : " at index " + failedEntry.getIndex(), cause);
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
+        try {
+            return apply(transaction);
+        } catch (RuntimeException e) {
+            // Ratis stops this replica's server: say why when the node stops.
+            failure.compareAndSet(null, e);
+            throw e;
+        }
+    }
+
+    private CompletableFuture<Message> apply(TransactionContext transaction) {
         RaftProtos.LogEntryProto logEntry = transaction.getLogEntry();
         long term = logEntry.getTerm();
         long index = logEntry.getIndex();
