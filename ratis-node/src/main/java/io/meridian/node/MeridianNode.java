@@ -11,6 +11,7 @@ import io.meridian.core.topology.Labels;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.NodeState;
 import io.meridian.node.api.LeaderHint;
+import io.meridian.node.health.IntegrityCheck;
 import io.meridian.node.api.MeridianApiService;
 import io.meridian.node.api.NodeRuntime;
 import io.meridian.node.api.RemoteAddress;
@@ -27,6 +28,8 @@ import io.meridian.node.statemachine.ChangeFeed;
 import io.meridian.node.statemachine.LeaderHooks;
 import io.meridian.node.statemachine.MetadataStateMachine;
 import io.meridian.proto.AdvertiseNode;
+import io.meridian.proto.Alarm;
+import io.meridian.proto.DigestCheckpoint;
 import io.meridian.proto.EntryOutcome;
 import io.meridian.proto.LocalStatusRequest;
 import io.meridian.proto.MemberStatus;
@@ -98,6 +101,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     private final RaftMembership membership;
     private final CompletableFuture<Stop> stopped = new CompletableFuture<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private final IntegrityCheck integrity;
     private volatile RaftServer raftServer;
     private volatile RaftGateway gateway;
     private volatile Server apiServer;
@@ -125,6 +129,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         this.leaderServices = new LeaderServices(prefix, scheduler, stateMachine::image, () -> gateway,
                 this::raftMembers, reconciler, placement);
         this.apiAddress = config.apiAddress();
+        this.integrity = new IntegrityCheck(prefix, System::currentTimeMillis);
     }
 
     /** The metadata group's id: the same on every node of a cluster, derived from its name. */
@@ -205,6 +210,8 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 dataDir, restart ? " (restarted on existing data)" : "");
         scheduler.execute(this::advertiseSelf);
         scheduler.scheduleWithFixedDelay(this::watchMembership, 1, 1, TimeUnit.SECONDS);
+        long integrityMs = config.tuning().integrityCheckInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::checkIntegrity, integrityMs, integrityMs, TimeUnit.MILLISECONDS);
     }
 
     private Optional<RaftServer.Division> currentDivision() {
@@ -269,6 +276,34 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
             Thread stopper = new Thread(() -> shutdown(false, why), prefix + "-stop");
             stopper.start();
         }
+    }
+
+    /**
+     * The corruption check: compares every member's state digests at common checkpoint indexes.
+     * A node that finds itself diverged serves no more reads (the API checks {@link #corrupt}) and,
+     * when it leads, hands leadership to a healthy voter.
+     */
+    private void checkIntegrity() {
+        if (closing) {
+            return;
+        }
+        try {
+            List<MemberStatus> members = new ArrayList<>(otherMembers(Duration.ofSeconds(2)));
+            members.add(localStatus());
+            boolean wasCorrupt = integrity.selfCorrupt().isPresent();
+            integrity.compare(members, membership.current().voters().keySet());
+            if (!wasCorrupt && integrity.selfCorrupt().isPresent() && isLeader()) {
+                LOG.error("{}: This replica's state diverged; handing leadership to a healthy voter.", prefix);
+                handOffLeadership();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("{}: The integrity check failed: {}", prefix, e.toString());
+        }
+    }
+
+    @Override
+    public Optional<Alarm> corrupt() {
+        return integrity.selfCorrupt();
     }
 
     /** While this replica leads: what it knows of each follower; empty otherwise. */
@@ -549,7 +584,10 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 .setAppliedIndex(state.image().index())
                 .setStateDigest(state.digest().hex())
                 .setRaftAddress(config.raftAddress().toString())
-                .setApiAddress(apiAddress.toString());
+                .setApiAddress(apiAddress.toString())
+                .addAllAlarms(integrity.alarms());
+        stateMachine.checkpointDigests().forEach((index, digest) -> status.addCheckpoints(
+                DigestCheckpoint.newBuilder().setIndex(index).setDigest(digest.hex())));
         try {
             RaftServer.Division division = division();
             DivisionInfo info = division.getInfo();

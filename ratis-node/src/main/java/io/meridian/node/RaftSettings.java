@@ -16,6 +16,21 @@ import org.apache.ratis.util.TimeDuration;
 /**
  * The Ratis server properties a Meridian node runs with, from its {@link RaftTuning}. One place,
  * so that the benchmarks' bare-Ratis baseline runs with exactly the node's settings.
+ *
+ * <p>Two settings work around faults of Ratis 3.3.0 (the newest release; master has the same
+ * code), found by the fault suite:
+ * <ul>
+ *   <li>Follower appends are not composed ({@code raft.server.log.append-entries.compose.enabled}
+ *       false). Composed, a follower checks an AppendEntries under the server's lock but appends it
+ *       later, behind earlier flushes: a snapshot installed in between resets the log under the
+ *       pending append, whose metadata entry then fails the log worker's index assertion and closes
+ *       the server; and a retried AppendEntries that starts where a pending one starts is answered
+ *       SUCCESS without its extra entries being appended, so the leader believes the follower
+ *       holds entries it does not, and on an idle cluster never sends them.</li>
+ *   <li>The log keeps at least a snapshot threshold's worth of entries behind the snapshot
+ *       ({@code raft.server.log.purge.preservation.log.num}), so a follower cut off for a short
+ *       while catches up from the log instead of through a snapshot install.</li>
+ * </ul>
  */
 public final class RaftSettings {
 
@@ -45,6 +60,8 @@ public final class RaftSettings {
                 SizeInBytes.valueOf(Math.min(tuning.logSegmentBytes(), 4L << 20)));
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
         RaftServerConfigKeys.Log.setPurgeGap(properties, (int) Math.min(1024, tuning.snapshotThreshold()));
+        RaftServerConfigKeys.Log.setPurgePreservationLogNum(properties, tuning.snapshotThreshold());
+        RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(properties, false);
         return properties;
     }
 
@@ -66,6 +83,10 @@ public final class RaftSettings {
                 String.valueOf(RaftServerConfigKeys.Log.unsafeFlushEnabled(p)));
         out.put(RaftServerConfigKeys.Log.LOG_METADATA_ENABLED_KEY,
                 String.valueOf(RaftServerConfigKeys.Log.logMetadataEnabled(p)));
+        out.put(RaftServerConfigKeys.Log.APPEND_ENTRIES_COMPOSE_ENABLED_KEY,
+                String.valueOf(RaftServerConfigKeys.Log.appendEntriesComposeEnabled(p)));
+        out.put(RaftServerConfigKeys.Log.PURGE_PRESERVATION_LOG_NUM_KEY,
+                String.valueOf(RaftServerConfigKeys.Log.purgePreservationLogNum(p)));
         return out;
     }
 

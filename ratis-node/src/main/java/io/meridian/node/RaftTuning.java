@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param snapshotsRetained how many snapshot files are kept on disk
  * @param logSegmentBytes the size at which a Raft log segment file is closed
  * @param watchRetention how many applied entries a node keeps for Watch streams to resume from
+ * @param integrityCheckInterval how often a node compares the members' state digests at common
+ *     checkpoint indexes (the corruption check)
  */
 public record RaftTuning(
         Duration electionTimeoutMin,
@@ -29,10 +31,11 @@ public record RaftTuning(
         long snapshotThreshold,
         int snapshotsRetained,
         long logSegmentBytes,
-        int watchRetention) {
+        int watchRetention,
+        Duration integrityCheckInterval) {
 
     public static final RaftTuning DEFAULT = new RaftTuning(Duration.ofSeconds(1), Duration.ofSeconds(2),
-            Duration.ofSeconds(3), Duration.ofSeconds(15), 10_000, 2, 8L << 20, 100_000);
+            Duration.ofSeconds(3), Duration.ofSeconds(15), 10_000, 2, 8L << 20, 100_000, Duration.ofSeconds(10));
 
     public RaftTuning {
         Objects.requireNonNull(electionTimeoutMin, "electionTimeoutMin");
@@ -61,30 +64,40 @@ public record RaftTuning(
         if (watchRetention < 16) {
             throw new IllegalArgumentException("watch retention must be at least 16 entries, got " + watchRetention);
         }
+        Objects.requireNonNull(integrityCheckInterval, "integrityCheckInterval");
+        if (integrityCheckInterval.toMillis() < 100) {
+            throw new IllegalArgumentException("the integrity check runs at most every 100ms, got "
+                    + integrityCheckInterval.toMillis() + "ms");
+        }
     }
 
     public RaftTuning withElectionTimeouts(Duration min, Duration max) {
         return new RaftTuning(min, max, requestTimeout, writeTimeout, snapshotThreshold, snapshotsRetained,
-                logSegmentBytes, watchRetention);
+                logSegmentBytes, watchRetention, integrityCheckInterval);
     }
 
     public RaftTuning withSnapshotThreshold(long entries) {
         return new RaftTuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, writeTimeout, entries,
-                snapshotsRetained, logSegmentBytes, watchRetention);
+                snapshotsRetained, logSegmentBytes, watchRetention, integrityCheckInterval);
     }
 
     public RaftTuning withTimeouts(Duration request, Duration write) {
         return new RaftTuning(electionTimeoutMin, electionTimeoutMax, request, write, snapshotThreshold,
-                snapshotsRetained, logSegmentBytes, watchRetention);
+                snapshotsRetained, logSegmentBytes, watchRetention, integrityCheckInterval);
     }
 
     public RaftTuning withLogSegmentBytes(long bytes) {
         return new RaftTuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, writeTimeout,
-                snapshotThreshold, snapshotsRetained, bytes, watchRetention);
+                snapshotThreshold, snapshotsRetained, bytes, watchRetention, integrityCheckInterval);
+    }
+
+    public RaftTuning withIntegrityCheckInterval(Duration interval) {
+        return new RaftTuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, writeTimeout,
+                snapshotThreshold, snapshotsRetained, logSegmentBytes, watchRetention, interval);
     }
 
     public RaftTuning withWatchRetention(int entries) {
         return new RaftTuning(electionTimeoutMin, electionTimeoutMax, requestTimeout, writeTimeout,
-                snapshotThreshold, snapshotsRetained, logSegmentBytes, entries);
+                snapshotThreshold, snapshotsRetained, logSegmentBytes, entries, integrityCheckInterval);
     }
 }

@@ -464,6 +464,11 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
     // ---- Reads. ----
 
     private <T> void read(boolean stale, StreamObserver<T> out, Function<MetadataImage, T> view) {
+        Optional<StatusRuntimeException> corrupt = corruptRefusal();
+        if (corrupt.isPresent()) {
+            out.onError(corrupt.get());
+            return;
+        }
         CompletableFuture<Void> barrier = stale ? CompletableFuture.completedFuture(null) : node.gateway().readBarrier();
         barrier.whenComplete((ignored, error) -> {
             if (error != null) {
@@ -480,6 +485,12 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
             out.onNext(reply);
             out.onCompleted();
         });
+    }
+
+    /** A diverged replica serves no reads: its state is not the cluster's. */
+    private Optional<StatusRuntimeException> corruptRefusal() {
+        return node.corrupt().map(alarm -> ApiErrors.unavailable(Status.Code.UNAVAILABLE, false, "node "
+                + node.nodeId() + " serves no reads: it has a CORRUPT alarm (" + alarm.getDetail() + ")"));
     }
 
     @Override
@@ -664,6 +675,11 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
     }
 
     private void stream(long fromIndex, ServerCallStreamObserver<WatchEvent> stream, Object ready) {
+        Optional<StatusRuntimeException> corrupt = corruptRefusal();
+        if (corrupt.isPresent()) {
+            stream.onError(corrupt.get());
+            return;
+        }
         ChangeFeed feed = node.stateMachine().feed();
         long next = fromIndex;
         try {

@@ -4,6 +4,7 @@ import io.meridian.node.leader.LoadStore;
 import io.meridian.node.leader.PlacementScheduler;
 import io.meridian.node.raft.RaftGateway;
 import io.meridian.node.statemachine.MetadataStateMachine;
+import io.meridian.proto.Alarm;
 import io.meridian.proto.MemberStatus;
 import io.meridian.proto.MeridianServiceGrpc;
 import java.time.Duration;
@@ -45,6 +46,9 @@ public interface NodeRuntime {
 
     /** A stub for the leader's API, when another node leads and its address is known. */
     Optional<MeridianServiceGrpc.MeridianServiceBlockingStub> leaderStub(Duration deadline);
+
+    /** The CORRUPT alarm about this node, when its state diverged from the majority's. */
+    Optional<Alarm> corrupt();
 
     /** True once the node started shutting down. */
     boolean isClosing();

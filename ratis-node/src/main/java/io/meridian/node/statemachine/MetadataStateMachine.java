@@ -24,6 +24,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -82,7 +85,34 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private final AtomicLong snapshotsInstalled = new AtomicLong();
     private final AtomicLong snapshotsTaken = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final ConcurrentSkipListMap<Long, Checkpoint> checkpoints = new ConcurrentSkipListMap<>();
     private volatile MetadataImage image = MetadataImage.EMPTY;
+
+    /**
+     * Images are kept at every index that is a multiple of this, the last {@value #CHECKPOINTS_KEPT}
+     * of them, so that replicas can compare their states at the same indexes.
+     */
+    public static final long CHECKPOINT_INTERVAL = 256;
+    private static final int CHECKPOINTS_KEPT = 8;
+
+    /** The image at a checkpoint index, and its digest once asked for. */
+    private static final class Checkpoint {
+        private final MetadataImage image;
+        private volatile StateDigest digest;
+
+        Checkpoint(MetadataImage image) {
+            this.image = image;
+        }
+
+        StateDigest digest() {
+            StateDigest known = digest;
+            if (known == null) {
+                known = SnapshotCodec.digest(image);
+                digest = known;
+            }
+            return known;
+        }
+    }
 
     private record DigestedImage(MetadataImage image, StateDigest digest) {
     }
@@ -100,6 +130,28 @@ public final class MetadataStateMachine extends BaseStateMachine {
     /** The leader's check on what only it knows, run after the stateless checks and the gate. */
     public void setGuard(EntryGuard value) {
         guard.set(Objects.requireNonNull(value, "guard"));
+    }
+
+    /** Makes the image the current one, and keeps it when its index is a checkpoint. */
+    private void publish(MetadataImage next) {
+        image = next;
+        if (next.index() > 0 && next.index() % CHECKPOINT_INTERVAL == 0) {
+            checkpoints.put(next.index(), new Checkpoint(next));
+            while (checkpoints.size() > CHECKPOINTS_KEPT) {
+                checkpoints.pollFirstEntry();
+            }
+        }
+    }
+
+    /**
+     * The digests of this replica's state at its recent checkpoint indexes (multiples of
+     * {@value #CHECKPOINT_INTERVAL}), computed once each; every replica that applied the same log
+     * has the same digest at the same index.
+     */
+    public SortedMap<Long, StateDigest> checkpointDigests() {
+        SortedMap<Long, StateDigest> out = new TreeMap<>();
+        checkpoints.forEach((index, checkpoint) -> out.put(index, checkpoint.digest()));
+        return out;
     }
 
     /** The state as last applied. */
@@ -173,7 +225,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
         }
         File file = snapshot.getFile().getPath().toFile();
         MetadataImage loaded = SnapshotFiles.read(file, snapshot.getFile().getFileDigest(), snapshot.getTermIndex());
-        image = loaded;
+        publish(loaded);
         setLastAppliedTermIndex(snapshot.getTermIndex());
         feed.restartAfter(loaded.index());
         LOG.info("{}: Loaded snapshot {} at index {} ({} nodes, {} shards).", prefix, file.getName(), loaded.index(),
@@ -258,7 +310,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
                         + ". The log is corrupt; this replica stops rather than apply it.");
             }
             outcome = Outcomes.of(term, index, result.outcome());
-            image = result.image();
+            publish(result.image());
             updateLastAppliedTermIndex(term, index);
             if (result.outcome() instanceof Outcome.Applied) {
                 feed.append(WatchEvent.newBuilder().setIndex(index).setTerm(term).setEntry(entry)
@@ -275,7 +327,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyTermIndexUpdated(long term, long index) {
-        image = applier.advance(image, term, index);
+        publish(applier.advance(image, term, index));
         feed.advanceTo(index);
         super.notifyTermIndexUpdated(term, index);
     }
