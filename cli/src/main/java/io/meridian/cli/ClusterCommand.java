@@ -1,6 +1,7 @@
 package io.meridian.cli;
 
 import io.meridian.client.MeridianClient;
+import io.meridian.proto.Alarm;
 import io.meridian.proto.ConfigureMembership;
 import io.meridian.proto.MemberStatus;
 import io.meridian.proto.NodeInfo;
@@ -28,7 +29,9 @@ final class ClusterCommand {
 
     /** `meridian cluster status`. */
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Every member as it reports itself: role, term, commit and applied index, state digest.",
+            description = {"Every member as it reports itself: role, term, commit and applied index, state digest.",
+                    "Alarms any member raised follow the table (CORRUPT: a member's state diverged from the "
+                            + "majority's at a common index; it serves no reads)."},
             footer = {"", "Example:", "  meridian cluster status --endpoints 127.0.0.1:7101 -o json"})
     static final class Status extends ClientCommand {
         @Override
@@ -41,14 +44,37 @@ final class ClusterCommand {
                     + status.getTerm() + ", asked " + status.getId());
             Output.Table table = Output.table("NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "DIGEST", "API", "RAFT",
                     "NOTE");
+            // Each alarm once, however many members raised it: by the member it is about, then kind.
+            Map<String, Alarm> alarms = new TreeMap<>();
+            Map<String, java.util.TreeSet<String>> raisers = new TreeMap<>();
             for (MemberStatus member : status.getMembersList()) {
+                for (Alarm alarm : member.getAlarmsList()) {
+                    String key = alarm.getNodeId() + " " + alarm.getKind();
+                    alarms.putIfAbsent(key, alarm);
+                    raisers.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(alarm.getRaisedBy());
+                }
+            }
+            for (MemberStatus member : status.getMembersList()) {
+                String note = member.getError();
+                for (Alarm alarm : alarms.values()) {
+                    if (alarm.getNodeId().equals(member.getId())) {
+                        note = (note.isEmpty() ? "" : note + "; ") + alarmName(alarm);
+                    }
+                }
                 table.row(member.getId(), member.getRole().toLowerCase(Locale.ROOT), member.getTerm(),
                         member.getCommitIndex(),
                         member.getAppliedIndex(), shortDigest(member.getStateDigest()), member.getApiAddress(),
-                        member.getRaftAddress(), member.getError());
+                        member.getRaftAddress(), note);
             }
             table.print(out);
+            alarms.forEach((key, alarm) -> out.println("alarm " + alarmName(alarm)
+                    + " on " + alarm.getNodeId() + " (raised by " + String.join(",", raisers.get(key)) + "): "
+                    + alarm.getDetail()));
         }
+    }
+
+    private static String alarmName(Alarm alarm) {
+        return Output.name(alarm.getKind(), "ALARM_KIND_").toUpperCase(Locale.ROOT);
     }
 
     static String shortDigest(String digest) {
