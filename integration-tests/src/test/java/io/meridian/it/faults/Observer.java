@@ -214,9 +214,11 @@ public final class Observer implements AutoCloseable {
     }
 
     /** Every node answers, a leader is agreed on and topology is bootstrapped: the cluster serves. */
-    void awaitReady(Duration timeout) {
+    Leader awaitReady(Duration timeout) {
+        Leader[] found = new Leader[1];
         awaitPolls(timeout, "every node answering, a leader and a bootstrapped topology", poll -> {
-            if (!poll.values().stream().allMatch(Answer::answered) || leader(poll).isEmpty()) {
+            found[0] = leader(poll).orElse(null);
+            if (!poll.values().stream().allMatch(Answer::answered) || found[0] == null) {
                 return false;
             }
             try {
@@ -225,6 +227,7 @@ public final class Observer implements AutoCloseable {
                 return false;
             }
         });
+        return found[0];
     }
 
     /**
@@ -256,7 +259,7 @@ public final class Observer implements AutoCloseable {
                     .until(() -> condition.test(poll()));
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("no " + what + " within " + timeout.toMillis() + " ms; last answers:\n"
-                    + describe(last) + "links:\n" + cluster.network().describe(), e);
+                    + describe(last()) + "links:\n" + cluster.network().describe(), e);
         }
     }
 

@@ -51,6 +51,7 @@ public final class ProcessCluster implements AutoCloseable {
     private final Duration electionTimeoutMin;
     private final Duration electionTimeoutMax;
     private final List<String> nodeFlags;
+    private final List<String> jvmFlags;
     private final Duration clientTimeout;
     private final Network network;
     private final Map<String, Process> processes = new TreeMap<>();
@@ -68,6 +69,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.electionTimeoutMin = builder.electionTimeoutMin;
         this.electionTimeoutMax = builder.electionTimeoutMax;
         this.nodeFlags = List.copyOf(builder.nodeFlags);
+        this.jvmFlags = List.copyOf(builder.jvmFlags);
         this.clientTimeout = builder.clientTimeout;
         this.network = network;
         this.observer = new Observer(this);
@@ -84,6 +86,12 @@ public final class ProcessCluster implements AutoCloseable {
         private Duration electionTimeoutMin = Duration.ofMillis(500);
         private Duration electionTimeoutMax = Duration.ofSeconds(1);
         private final List<String> nodeFlags = new ArrayList<>();
+        /**
+         * As NodeProcesses, plus C1 only: on two busy cores that halves a node JVM's start (about
+         * 8 s to 4 s, measured), and every kill fault waits for one. Faults need no peak speed.
+         */
+        private final List<String> jvmFlags = new ArrayList<>(List.of("-Xmx256m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1"));
         private Duration clientTimeout = Duration.ofSeconds(20);
         private Duration startTimeout = Duration.ofSeconds(90);
 
@@ -115,6 +123,13 @@ public final class ProcessCluster implements AutoCloseable {
             return this;
         }
 
+        /** The node JVMs' flags, instead of the defaults (-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1). */
+        public Builder jvmFlags(String... flags) {
+            jvmFlags.clear();
+            jvmFlags.addAll(List.of(flags));
+            return this;
+        }
+
         /** The timeout of the clients {@link ProcessCluster#client} builds. */
         public Builder clientTimeout(Duration value) {
             clientTimeout = value;
@@ -139,11 +154,18 @@ public final class ProcessCluster implements AutoCloseable {
             Network network = Network.start(raft);
             ProcessCluster cluster = new ProcessCluster(this, raft, api, network);
             try {
+                long launched = System.nanoTime();
                 cluster.firstStart();
-                cluster.observer.awaitReady(startTimeout);
+                Observer.Leader leader = cluster.observer.awaitReady(startTimeout);
+                log("cluster ready %d ms after launch: %s leads term %d", HarnessLog.millis(launched,
+                        System.nanoTime()), leader.id(), leader.term());
                 return cluster;
             } catch (IOException | RuntimeException | Error e) {
-                cluster.close();
+                try {
+                    cluster.close();
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
                 throw e;
             }
         }
@@ -197,9 +219,11 @@ public final class ProcessCluster implements AutoCloseable {
     }
 
     private synchronized Process launch(String id, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx256m", "-XX:+UseSerialGC", "-Djdk.net.hosts.file=" + hostsFile(id),
-                "-cp", System.getProperty("java.class.path"), Meridian.class.getName(), "node", "start"));
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-Djdk.net.hosts.file=" + hostsFile(id), "-cp", System.getProperty("java.class.path"),
+                Meridian.class.getName(), "node", "start"));
         command.addAll(args);
         command.addAll(List.of("--election-timeout-min", electionTimeoutMin.toMillis() + "ms",
                 "--election-timeout-max", electionTimeoutMax.toMillis() + "ms"));
