@@ -10,6 +10,7 @@ import io.meridian.proto.CatalogDdl;
 import io.meridian.proto.GetCatalogRequest;
 import io.meridian.proto.MemberStatus;
 import io.meridian.proto.WriteReply;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.SortedMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,21 +28,26 @@ import org.junit.jupiter.api.io.TempDir;
  * with SIGSTOP and resumed; the leader is SIGKILLed and restarted. Every acknowledged write is
  * in the catalog at the end and all replicas converge. Prints the measured times.
  *
- * <p>The nemesis seed is {@code -Dfaults.seed}, 1 by default.
+ * <p>The nemesis seed is {@code -Dfaults.seed}, 1 by default. The nodes' files (consoles, data
+ * directories with their logs) stay under the temp directory when the test fails, or under
+ * {@code -Dfaults.root=DIR} when that is given.
  */
 @Timeout(120)
 class FaultHarnessIT {
 
     private static final Duration AWAIT = Duration.ofSeconds(30);
 
-    @TempDir
-    Path root;
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
+    Path tempRoot;
 
     private int writes;
 
     @Test
     void cutOffPausedAndKilledNodesRejoinAndEveryReplicaConverges() throws Exception {
         long seed = Long.getLong("faults.seed", 1L);
+        String keep = System.getProperty("faults.root");
+        Path root = keep == null ? tempRoot : Files.createTempDirectory(Files.createDirectories(Path.of(keep)),
+                "FaultHarnessIT-");
         long begun = System.nanoTime();
         try (ProcessCluster cluster = ProcessCluster.builder(root)
                 .electionTimeouts(Duration.ofMillis(500), Duration.ofSeconds(1))
@@ -118,6 +125,8 @@ class FaultHarnessIT {
             report.add(String.format("total %d ms", millis(begun, System.nanoTime())));
             log("FaultHarnessIT (seed %d):%n  %s", seed, String.join("\n  ", report));
         }
+        assertThat(Thread.getAllStackTraces().keySet()).as("threads left by the harness")
+                .noneMatch(thread -> thread.getName().startsWith("link-") || thread.getName().equals("observer-probe"));
     }
 
     /** Writes {@code count} catalog entries one after another; returns the last reply. */
