@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  * on and the faulted nodes back in the cluster. As etcd's robustness suite and Jepsen do, a fault
  * is checked to have taken effect, and the {@link Record} says so with its evidence: a leader fault
  * counts only if a new leader was elected in a later term, a pause only if the process really
- * stopped, a partition only if it cut the node off.
+ * stopped and went silent, a follower's partition only if the leader's traffic to it was dropped.
  *
  * <p>Its random choices (which fault, which node) come from one seeded {@link Random}, so a run's
  * choices are reproducible from the seed it prints; which node the cluster elects is not.
@@ -157,6 +157,20 @@ public final class Nemesis {
         return Collections.unmodifiableList(history);
     }
 
+    /**
+     * {@code count} faults in rounds: each round holds every enabled fault once, in an order drawn
+     * from the seed, so a run of one round or more covers every fault.
+     */
+    public List<Fault> schedule(int count) {
+        List<Fault> out = new ArrayList<>();
+        while (out.size() < count) {
+            List<Fault> round = new ArrayList<>(enabled);
+            Collections.shuffle(round, random);
+            out.addAll(round.subList(0, Math.min(round.size(), count - out.size())));
+        }
+        return out;
+    }
+
     /** Injects a fault picked at random from the enabled ones. */
     public Record injectRandom() throws IOException, InterruptedException {
         return inject(enabled.get(random.nextInt(enabled.size())));
@@ -255,9 +269,12 @@ public final class Nemesis {
         boolean leaderHit = victim.equals(before.id());
         log("%s: isolate %s for %d ms (leader %s, term %d)", fault, victim, settings.partitionFor().toMillis(),
                 before.id(), before.term());
+        LinkProxy fromLeader = leaderHit ? null : cluster.network().link(before.id(), victim);
+        long droppedBefore = leaderHit ? 0 : fromLeader.stats().droppedBytes();
         long start = System.nanoTime();
         cluster.network().isolate(victim);
         boolean[] steppedDown = new boolean[1];
+        boolean[] lostLeader = new boolean[1];
         long effect = hold(settings.partitionFor(), poll -> {
             Observer.Answer answer = poll.get(victim);
             if (leaderHit) {
@@ -265,9 +282,11 @@ public final class Nemesis {
                 return observer.leader(poll).filter(l -> !l.id().equals(victim) && l.term() > before.term())
                         .isPresent();
             }
-            // Cut off from the leader's heartbeats, the follower forgets it or stands for election.
-            return answer.answered() && (answer.status().getLeaderId().isEmpty()
+            lostLeader[0] |= answer.answered() && (answer.status().getLeaderId().isEmpty()
                     || !answer.status().getRole().equals("FOLLOWER") || answer.status().getTerm() > before.term());
+            // The leader's heartbeats to it were dropped. Whether the follower then stands for
+            // election is Ratis' business: it does not for 10 s after it stepped down itself.
+            return fromLeader.stats().droppedBytes() > droppedBefore;
         });
         Observer.Answer during = observer.last().get(victim);
         long repair = System.nanoTime();
@@ -279,8 +298,10 @@ public final class Nemesis {
         String evidence = leaderHit
                 ? (effect >= 0 ? "a new leader was elected while " + victim + " was cut off" : "no new leader")
                         + "; " + victim + (steppedDown[0] ? " stepped down" : " did not step down") + " while cut off"
-                : (effect >= 0 ? victim + " lost its leader" : victim + " kept its leader") + "; at the end of the "
-                        + "partition: " + during;
+                : (effect >= 0 ? (fromLeader.stats().droppedBytes() - droppedBefore) + " bytes from " + before.id()
+                        + " dropped" : "nothing from " + before.id() + " dropped") + "; " + victim
+                        + (lostLeader[0] ? " lost its leader or campaigned" : " neither lost its leader nor campaigned")
+                        + "; at the end: " + during;
         return new Record(fault, List.of(victim), start, repair, end, effect >= 0, effect, before, after, evidence);
     }
 
@@ -295,8 +316,9 @@ public final class Nemesis {
         long[] seen = {-1};
         await().atMost(duration.plus(Duration.ofSeconds(10))).pollInterval(Duration.ofMillis(100)).pollInSameThread()
                 .until(() -> {
-                    SortedMap<String, Observer.Answer> poll = observer.poll();
-                    if (seen[0] < 0 && effect.test(poll)) {
+                    // Tested on every poll, not only until it first holds: the predicates also gather evidence.
+                    boolean holds = effect.test(observer.poll());
+                    if (seen[0] < 0 && holds) {
                         seen[0] = System.nanoTime();
                     }
                     return System.nanoTime() >= end;
