@@ -8,11 +8,13 @@ import io.meridian.proto.MemberStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,7 +102,7 @@ public final class Observer implements AutoCloseable {
         for (String id : cluster.ids()) {
             long pid = cluster.pid(id);
             if (pid < 0) {
-                asked.put(id, java.util.concurrent.CompletableFuture.completedFuture(
+                asked.put(id, CompletableFuture.completedFuture(
                         new Answer(id, System.nanoTime(), -1, null, "not running")));
                 continue;
             }
@@ -179,7 +181,7 @@ public final class Observer implements AutoCloseable {
     /** The leader a majority of the cluster agrees on in this poll, if any. */
     public Optional<Leader> leader(Map<String, Answer> poll) {
         Optional<Answer> highest = poll.values().stream().filter(Answer::leads)
-                .max(java.util.Comparator.comparingLong(a -> a.status().getTerm()));
+                .max(Comparator.comparingLong(a -> a.status().getTerm()));
         if (highest.isEmpty()) {
             return Optional.empty();
         }
