@@ -215,20 +215,33 @@ public final class Observer implements AutoCloseable {
         return found[0];
     }
 
-    /** Every node answers, a leader is agreed on and topology is bootstrapped: the cluster serves. */
+    /**
+     * Every node answers, a leader is agreed on and topology is bootstrapped: the cluster serves.
+     * Returns the leader and logs how long each stage took.
+     */
     Leader awaitReady(Duration timeout) {
+        long start = System.nanoTime();
         Leader[] found = new Leader[1];
-        awaitPolls(timeout, "every node answering, a leader and a bootstrapped topology", poll -> {
-            found[0] = leader(poll).orElse(null);
-            if (!poll.values().stream().allMatch(Answer::answered) || found[0] == null) {
-                return false;
-            }
-            try {
-                return client.topology().getBootstrapped();
-            } catch (MeridianException e) {
-                return false;
-            }
-        });
+        long[] agreed = {-1};
+        // A linearizable read, which may take longer than a node's answer about itself.
+        try (MeridianClient reader = MeridianClient.builder().endpoints(cluster.endpoints(List.of()))
+                .timeout(Duration.ofSeconds(5)).build()) {
+            awaitPolls(timeout, "every node answering, a leader and a bootstrapped topology", poll -> {
+                found[0] = leader(poll).orElse(null);
+                if (!poll.values().stream().allMatch(Answer::answered) || found[0] == null) {
+                    return false;
+                }
+                agreed[0] = agreed[0] < 0 ? System.nanoTime() : agreed[0];
+                try {
+                    return reader.topology().getBootstrapped();
+                } catch (MeridianException e) {
+                    return false;
+                }
+            });
+        }
+        HarnessLog.log("every node answered and %s led term %d %d ms after the first poll; topology bootstrapped "
+                + "%d ms later", found[0].id(), found[0].term(), HarnessLog.millis(start, agreed[0]),
+                HarnessLog.millis(agreed[0], System.nanoTime()));
         return found[0];
     }
 
