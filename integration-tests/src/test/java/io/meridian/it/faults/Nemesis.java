@@ -209,6 +209,7 @@ public final class Nemesis {
         for (String victim : victims) {
             exits.put(victim, cluster.kill(victim));
         }
+        long dead = System.nanoTime();
         Predicate<Observer.Leader> newTerm = leader -> leader.term() > before.term();
         long effect = hold(settings.restartDelay(), poll -> observer.leader(poll).filter(newTerm).isPresent());
         boolean electedWhileDown = effect >= 0;
@@ -226,8 +227,8 @@ public final class Nemesis {
         long end = System.nanoTime();
         boolean allKilled = exits.values().stream().allMatch(code -> code == SIGKILL_EXIT);
         if (!leaderHit) {
-            // A follower's crash cannot change the leader; that it died and came back is the effect.
-            effect = allKilled ? repair : -1;
+            // A follower's crash cannot change the leader: that it died (and came back) is the effect.
+            effect = allKilled ? dead : -1;
         }
         boolean effective = allKilled && (!leaderHit || after.term() > before.term());
         String evidence = "exit codes " + exits + (leaderHit ? "; " + after.id() + " leads term " + after.term()

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -54,11 +55,14 @@ public final class ProcessCluster implements AutoCloseable {
     private final List<String> jvmFlags;
     private final Duration clientTimeout;
     private final Network network;
-    private final Map<String, Process> processes = new TreeMap<>();
+    /** Concurrent, so that the shutdown hook needs no lock a stuck test thread might hold. */
+    private final Map<String, Process> processes = new ConcurrentSkipListMap<>();
     private final Map<String, Integer> launches = new TreeMap<>();
     private final Set<String> paused = new TreeSet<>();
     private final List<MeridianClient> clients = new ArrayList<>();
     private final Observer observer;
+    /** SIGKILLs the nodes if this JVM stops before {@link #close}: no node JVM outlives its test. */
+    private final Thread orphanGuard = new Thread(this::killAll, "process-cluster-guard");
 
     private ProcessCluster(Builder builder, SortedMap<String, Integer> raftPorts, SortedMap<String, Integer> apiPorts,
             Network network) {
@@ -73,6 +77,7 @@ public final class ProcessCluster implements AutoCloseable {
         this.clientTimeout = builder.clientTimeout;
         this.network = network;
         this.observer = new Observer(this);
+        Runtime.getRuntime().addShutdownHook(orphanGuard);
     }
 
     public static Builder builder(Path root) {
@@ -152,7 +157,13 @@ public final class ProcessCluster implements AutoCloseable {
                 api.put("n" + i, freePort());
             }
             Network network = Network.start(raft);
-            ProcessCluster cluster = new ProcessCluster(this, raft, api, network);
+            ProcessCluster cluster;
+            try {
+                cluster = new ProcessCluster(this, raft, api, network);
+            } catch (RuntimeException e) {
+                network.close();
+                throw e;
+            }
             try {
                 long launched = System.nanoTime();
                 cluster.firstStart();
@@ -407,6 +418,10 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
+    private void killAll() {
+        processes.values().forEach(Process::destroyForcibly);
+    }
+
     /**
      * Stops everything: resumes paused nodes (a stopped process ignores SIGTERM until it runs
      * again), closes the clients, sends every node SIGTERM, SIGKILLs what is left after 15 s, and
@@ -455,6 +470,11 @@ public final class ProcessCluster implements AutoCloseable {
             network.close();
         } catch (RuntimeException e) {
             failures.add(e);
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(orphanGuard);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs or ran: nothing to remove
         }
         if (!failures.isEmpty()) {
             IllegalStateException failure = new IllegalStateException("closing the cluster: " + failures.get(0),
