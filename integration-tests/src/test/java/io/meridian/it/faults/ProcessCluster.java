@@ -1,6 +1,7 @@
 package io.meridian.it.faults;
 
 import static io.meridian.it.faults.HarnessLog.log;
+import static org.awaitility.Awaitility.await;
 
 import io.meridian.cli.Meridian;
 import io.meridian.client.MeridianClient;
@@ -23,6 +24,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * N Meridian nodes as separate JVMs ({@code meridian node start} with this JVM's class path, as
@@ -378,16 +381,31 @@ public final class ProcessCluster implements AutoCloseable {
         launch(id, List.of("--data-dir", dataDir(id).toString()));
     }
 
-    /** SIGSTOP: the node freezes, sockets open, as in a long GC pause or a stalled VM. */
+    /**
+     * SIGSTOP: the node freezes, sockets open, as in a long GC pause or a stalled VM. Returns once
+     * the kernel reports the process stopped: kill returns when the signal is sent, not delivered.
+     */
     public synchronized void pause(String id) throws IOException, InterruptedException {
         signal(id, "STOP");
         paused.add(id);
+        awaitState(id, "stopped", state -> state == 'T');
     }
 
-    /** SIGCONT. */
+    /** SIGCONT; returns once the kernel no longer reports the process stopped. */
     public synchronized void resume(String id) throws IOException, InterruptedException {
         signal(id, "CONT");
         paused.remove(id);
+        awaitState(id, "running again", state -> state != 'T');
+    }
+
+    private void awaitState(String id, String what, Predicate<Character> wanted) {
+        try {
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).pollInSameThread()
+                    .until(() -> wanted.test(processState(id)));
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(id + " (pid " + pid(id) + ") not " + what + " 5 s after the signal; "
+                    + "state '" + processState(id) + "'", e);
+        }
     }
 
     /** The kernel's state letter of the node's process (R, S, T for stopped, ...), or '-' when gone. */
