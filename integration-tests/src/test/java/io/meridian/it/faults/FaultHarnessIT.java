@@ -72,7 +72,9 @@ class FaultHarnessIT {
             MemberStatus cutOffAtElection = observer.awaitNode(first.id(), AWAIT, status -> true, "answering");
             MeridianClient majorityClient = cluster.client(majority.toArray(String[]::new));
             long writing = System.nanoTime();
-            long lastIndex = write(majorityClient, "while-cut-off", 5).getIndex();
+            write(majorityClient, "first-while-cut-off", 1);
+            long firstWriteMs = millis(writing, System.nanoTime());
+            long lastIndex = write(majorityClient, "while-cut-off", 4).getIndex();
             long writesMs = millis(writing, System.nanoTime());
             // A follower learns the commit index with the leader's next message, so wait for it.
             observer.awaitPolls(AWAIT, "commit index " + lastIndex + " on " + majority + " and an answer from "
@@ -91,11 +93,11 @@ class FaultHarnessIT {
             long convergedMs = millis(healing, System.nanoTime());
             assertThat(healed.get(first.id()).getTerm()).isGreaterThanOrEqualTo(second.term());
             log("healed: converged at index %d in %d ms", healed.get(first.id()).getAppliedIndex(), convergedMs);
-            report.add(String.format("leader %s cut off: %s elected in %d ms (term %d -> %d); 5 writes through the "
-                    + "majority in %d ms; cut-off node: role %s, term %d, commit %d while the majority reached %d; "
-                    + "converged %d ms after the heal", first.id(), second.id(), electedMs, first.term(),
-                    second.term(), writesMs, cutOff.getRole(), cutOff.getTerm(), cutOff.getCommitIndex(), lastIndex,
-                    convergedMs));
+            report.add(String.format("leader %s cut off: %s elected in %d ms (term %d -> %d); through %s (tried in that order), the first "
+                    + "write took %d ms and 5 took %d ms; cut-off node: role %s, term %d, commit %d while the majority "
+                    + "reached %d; converged %d ms after the heal", first.id(), second.id(), electedMs, first.term(),
+                    second.term(), majority, firstWriteMs, writesMs, cutOff.getRole(),
+                    cutOff.getTerm(), cutOff.getCommitIndex(), lastIndex, convergedMs));
 
             // 2. and 3. A follower stopped and resumed; the leader killed and restarted.
             Nemesis nemesis = new Nemesis(cluster, seed, EnumSet.of(Nemesis.Fault.PAUSE_FOLLOWER,
