@@ -93,11 +93,11 @@ class FaultHarnessIT {
             long convergedMs = millis(healing, System.nanoTime());
             assertThat(healed.get(first.id()).getTerm()).isGreaterThanOrEqualTo(second.term());
             log("healed: converged at index %d in %d ms", healed.get(first.id()).getAppliedIndex(), convergedMs);
-            report.add(String.format("leader %s cut off: %s elected in %d ms (term %d -> %d); through %s (tried in that order), the first "
-                    + "write took %d ms and 5 took %d ms; cut-off node: role %s, term %d, commit %d while the majority "
-                    + "reached %d; converged %d ms after the heal", first.id(), second.id(), electedMs, first.term(),
-                    second.term(), majority, firstWriteMs, writesMs, cutOff.getRole(),
-                    cutOff.getTerm(), cutOff.getCommitIndex(), lastIndex, convergedMs));
+            report.add(String.format("leader %s cut off: %s elected in %d ms (term %d -> %d); through %s (tried "
+                    + "in that order) the first write took %d ms and 5 took %d ms; cut-off node: role %s, term %d, "
+                    + "commit %d while the majority reached %d; converged %d ms after the heal", first.id(),
+                    second.id(), electedMs, first.term(), second.term(), majority, firstWriteMs, writesMs,
+                    cutOff.getRole(), cutOff.getTerm(), cutOff.getCommitIndex(), lastIndex, convergedMs));
 
             // 2. and 3. A follower stopped and resumed; the leader killed and restarted.
             Nemesis nemesis = new Nemesis(cluster, seed, EnumSet.of(Nemesis.Fault.PAUSE_FOLLOWER,

@@ -215,7 +215,8 @@ public final class ProcessCluster implements AutoCloseable {
      * does not resolve at all.
      */
     private void writeHostsFile(String id) throws IOException {
-        StringBuilder hosts = new StringBuilder("# ").append(id).append(": Raft peers through the harness's link proxies\n");
+        StringBuilder hosts = new StringBuilder("# ").append(id)
+                .append(": Raft peers through the harness's link proxies\n");
         hosts.append("127.0.0.1 localhost");
         try {
             hosts.append(' ').append(InetAddress.getLocalHost().getHostName());
@@ -482,7 +483,8 @@ public final class ProcessCluster implements AutoCloseable {
             }
         }
         if (!running.isEmpty()) {
-            log("stopped %d nodes with SIGTERM in %d ms", running.size(), HarnessLog.millis(stopping, System.nanoTime()));
+            log("stopped %d nodes with SIGTERM in %d ms", running.size(),
+                    HarnessLog.millis(stopping, System.nanoTime()));
         }
         try {
             network.close();
