@@ -115,7 +115,7 @@ import java.util.function.Function;
 public final class MeridianClient implements AutoCloseable {
 
     /** How long one attempt waits for its node, unless the builder says otherwise. */
-    public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_ATTEMPT_TIMEOUT = Duration.ofSeconds(1);
     private static final long FIRST_PAUSE_MS = 50;
     /** A retry with less time left than this would time out before it connects. */
     private static final Duration MIN_ATTEMPT = Duration.ofMillis(100);
@@ -178,8 +178,9 @@ public final class MeridianClient implements AutoCloseable {
 
         /**
          * How long one attempt at a call waits for its node before the call moves to the next
-         * endpoint (a paused or cut-off node answers nothing); default 2 s, longer than a healthy
-         * write takes even under load, shorter than a client's patience.
+         * endpoint (a paused or cut-off node answers nothing); default 1 s, longer than a healthy
+         * write takes even under load (and a slow attempt that is cut short is repeated under the
+         * same identity, so it is never applied twice), shorter than a client's patience.
          */
         public Builder attemptTimeout(Duration value) {
             attemptTimeout = Objects.requireNonNull(value, "attemptTimeout");

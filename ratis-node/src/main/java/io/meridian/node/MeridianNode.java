@@ -804,6 +804,14 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         }
 
         @Override
+        public void leaderChanged(String leaderId) {
+            RaftGateway raft = gateway;
+            if (raft != null && !closing) {
+                scheduler.execute(() -> raft.leaderChanged(leaderId));
+            }
+        }
+
+        @Override
         public void configurationChanged() {
             if (!closing) {
                 scheduler.execute(() -> {

@@ -85,6 +85,8 @@ public final class RaftGateway implements Closeable {
     private final RequestSession session = new RequestSession();
     private volatile List<RaftPeer> peers;
     private volatile RaftClient client;
+    /** The leader this node's replica last learned of; null before it learned any. */
+    private RaftPeerId leader;
     private volatile boolean closed;
 
     /**
@@ -99,10 +101,12 @@ public final class RaftGateway implements Closeable {
         this.self = self;
         this.tuning = tuning;
         this.scheduler = scheduler;
-        RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
-                TimeDuration.valueOf(tuning.requestTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        // One attempt waits no longer than it takes the group to replace a leader that went silent:
+        // then the client tries another member, which names the new leader.
+        RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(Math.min(
+                tuning.requestTimeout().toMillis(), tuning.electionTimeoutMax().toMillis()), TimeUnit.MILLISECONDS));
         this.peers = sorted(peers);
-        this.client = this.peers.isEmpty() ? null : newClient(this.peers);
+        this.client = this.peers.isEmpty() ? null : newClient(this.peers, null);
     }
 
     private static List<RaftPeer> sorted(Collection<RaftPeer> peers) {
@@ -111,10 +115,11 @@ public final class RaftGateway implements Closeable {
         return out;
     }
 
-    private RaftClient newClient(List<RaftPeer> members) {
+    private RaftClient newClient(List<RaftPeer> members, RaftPeerId leader) {
         int attempts = (int) Math.max(3, tuning.writeTimeout().toMillis() / RETRY_SLEEP.toMillis());
         return RaftClient.newBuilder()
                 .setRaftGroup(RaftGroup.valueOf(groupId, members))
+                .setLeaderId(leader)
                 .setProperties(properties)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
                         TimeDuration.valueOf(RETRY_SLEEP.toMillis(), TimeUnit.MILLISECONDS)))
@@ -132,10 +137,30 @@ public final class RaftGateway implements Closeable {
         if (closed || next.equals(peers) || next.isEmpty()) {
             return;
         }
-        RaftClient old = client;
         peers = next;
-        client = newClient(next);
+        replaceClient(newClient(next, leader));
         LOG.info("{}: Metadata group members are now {}.", prefix, next);
+    }
+
+    /**
+     * Points new writes at the leader this node's replica just learned of, so that a write taken by
+     * a follower goes to the new leader at once instead of first to the old one (which may be
+     * silent, and cost a request timeout) or through a "not leader" answer.
+     */
+    public synchronized void leaderChanged(String leaderId) {
+        RaftPeerId next = RaftPeerId.valueOf(leaderId);
+        if (closed || next.equals(leader) || peers.isEmpty()
+                || peers.stream().noneMatch(peer -> peer.getId().equals(next))) {
+            return;
+        }
+        leader = next;
+        replaceClient(newClient(peers, next));
+    }
+
+    /** Makes the client the one new requests use; the old one is closed once its requests had time to end. */
+    private void replaceClient(RaftClient next) {
+        RaftClient old = client;
+        client = next;
         if (old != null) {
             scheduler.schedule(() -> closeQuietly(old), tuning.writeTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
         }

@@ -15,6 +15,9 @@ public interface LeaderHooks {
     /** The Raft configuration (members, listeners) changed. */
     void configurationChanged();
 
+    /** This replica learned of a new leader, possibly itself. */
+    void leaderChanged(String leaderId);
+
     LeaderHooks NONE = new LeaderHooks() {
         @Override
         public void leaderReady() {
@@ -26,6 +29,10 @@ public interface LeaderHooks {
 
         @Override
         public void configurationChanged() {
+        }
+
+        @Override
+        public void leaderChanged(String leaderId) {
         }
     };
 }

@@ -374,6 +374,9 @@ public final class MetadataStateMachine extends BaseStateMachine {
         if (newLeader == null || !newLeader.equals(self.getPeerId())) {
             hooks.get().notLeader();
         }
+        if (newLeader != null) {
+            hooks.get().leaderChanged(newLeader.toString());
+        }
     }
 
     @Override
