@@ -95,4 +95,24 @@ class MeridianNodeTest {
                 .apiAddress(lonely.apiAddress()).build();
         assertThatThrownBy(() -> MeridianNode.start(impostor)).hasMessageContaining("belongs to node n1");
     }
+
+    /**
+     * A node whose Raft server stops while the cluster still has it as a member (as Ratis does when
+     * its log worker fails) stops as failed, so `node start` exits non-zero and a service manager
+     * restarts it; it does not claim the cluster let it go.
+     */
+    @Test
+    void aNodeWhoseRaftServerStopsOnItsOwnStopsAsFailed() throws Exception {
+        try (InProcessCluster cluster = InProcessCluster.builder().nodes(3).start()) {
+            MeridianNode victim = cluster.follower();
+
+            victim.division().close();
+
+            MeridianNode.Stop stop = victim.stopped().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(stop.failed()).isTrue();
+            assertThat(stop.reason()).contains("its Raft server stopped unexpectedly")
+                    .doesNotContain("no longer has it as a member");
+            cluster.forget(victim.nodeId());
+        }
+    }
 }

@@ -25,6 +25,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -42,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>By default one short run with one leader fault of each kind, inside {@code mvn verify};
  * {@code mvn verify -Pfaults} runs the long suite (see the README): {@code faults.runs} runs of
- * {@code faults.seconds} seconds each, from {@code faults.seed}. The table goes to stdout and to
+ * {@code faults.seconds} seconds each, from {@code faults.seed}, with every kind of fault or those
+ * {@code faults.kinds} names (KILL_LEADER,PAUSE_LEADER,...). The table goes to stdout and to
  * {@code target/faults/summary.txt}; the history of a run that fails is kept there.
  */
 @Timeout(4 * 3600)
@@ -53,6 +56,7 @@ class FaultSuiteIT {
     private static final Duration ELECTION_MIN = Duration.ofMillis(Long.getLong("faults.election-min-ms", 500));
     private static final Duration ELECTION_MAX = Duration.ofMillis(Long.getLong("faults.election-max-ms", 1000));
     private static final Path OUT = Path.of(System.getProperty("faults.out", "target/faults"));
+    private static final String KINDS = System.getProperty("faults.kinds", "");
 
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path root;
@@ -93,8 +97,11 @@ class FaultSuiteIT {
             runs.add(run(1, seeds.nextLong(), EnumSet.of(Nemesis.Fault.KILL_LEADER, Nemesis.Fault.PAUSE_LEADER,
                     Nemesis.Fault.PARTITION_LEADER), 0));
         } else {
+            Set<Nemesis.Fault> kinds = KINDS.isBlank() ? EnumSet.allOf(Nemesis.Fault.class)
+                    : Stream.of(KINDS.split(",")).map(String::trim).map(Nemesis.Fault::valueOf)
+                            .collect(Collectors.toCollection(() -> EnumSet.noneOf(Nemesis.Fault.class)));
             for (int i = 1; i <= RUNS; i++) {
-                runs.add(run(i, seeds.nextLong(), EnumSet.allOf(Nemesis.Fault.class), SECONDS));
+                runs.add(run(i, seeds.nextLong(), kinds, SECONDS));
             }
         }
         String table = table(seed, runs);
