@@ -600,8 +600,12 @@ public final class MeridianClient implements AutoCloseable {
                         request = session.renew(request);
                         continue;
                     }
-                    if (request != null && (code.equals(Optional.of(RejectCode.REJECT_SESSION_EXPIRED))
-                            || code.equals(Optional.of(RejectCode.REJECT_REQUEST_RETIRED)))) {
+                    if (request != null && code.equals(Optional.of(RejectCode.REJECT_SESSION_EXPIRED))) {
+                        // An earlier attempt may have been applied before the session was evicted.
+                        session.expired(request);
+                        throw new UnavailableException("outcome unknown: " + describe(e), true, e);
+                    }
+                    if (request != null && code.equals(Optional.of(RejectCode.REJECT_REQUEST_RETIRED))) {
                         throw new UnavailableException("outcome unknown: " + describe(e), true, e);
                     }
                     if (!retryable(e)) {

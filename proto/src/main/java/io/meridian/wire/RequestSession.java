@@ -93,14 +93,22 @@ public final class RequestSession {
     }
 
     /**
-     * Starts the request again under a new session id, after the state machine said the session
-     * expired before any attempt of the request reached it: nothing of it was applied.
+     * Ends a request the state machine refused because it no longer knows its session (expired, or
+     * evicted from a full table): the requests after it start a new session id.
      */
-    public synchronized Request renew(Request request) {
+    public synchronized void expired(Request request) {
         end(request);
         if (current == request.generation) {
             current = new Generation(nanoClock.getAsLong());
         }
+    }
+
+    /**
+     * Starts the request again under a new session id, after the state machine said the session
+     * expired before any attempt of the request can have reached the log: nothing of it was applied.
+     */
+    public synchronized Request renew(Request request) {
+        expired(request);
         return begin();
     }
 

@@ -175,23 +175,17 @@ public final class RaftGateway implements Closeable {
         if (entry.hasRequest()) {
             return submitOnce(entry);
         }
+        RequestSession.Request request = session.begin();
         CompletableFuture<EntryOutcome> result = new CompletableFuture<>();
-        submitOwn(entry, session.begin(), result);
-        return result;
-    }
-
-    /**
-     * Submits an entry under a request of this node's session. A session the state machine no
-     * longer knows (it expired while this node sent nothing) is renewed once, when no earlier
-     * copy can have been applied.
-     */
-    private void submitOwn(MetadataEntry entry, RequestSession.Request request, CompletableFuture<EntryOutcome> result) {
         submitOnce(entry.toBuilder().setRequest(request.id()).build()).whenComplete((outcome, error) -> {
             if (error == null && outcome.hasRejection()
-                    && outcome.getRejection().getCode() == RejectCode.REJECT_SESSION_EXPIRED
-                    && request.id().getSequence() == request.id().getLowestUnanswered()) {
-                LOG.info("{}: This node's request session expired; renewed it.", prefix);
-                submitOwn(entry, session.renew(request), result);
+                    && outcome.getRejection().getCode() == RejectCode.REJECT_SESSION_EXPIRED) {
+                // The session was evicted or expired; whether an earlier copy of this request was
+                // applied before that cannot be known. Later requests start a new session.
+                session.expired(request);
+                LOG.info("{}: This node's request session was no longer known; started a new one.", prefix);
+                result.completeExceptionally(WriteFailure.outcomeUnknown("this node's request session was no "
+                        + "longer known to the state machine: " + outcome.getRejection().getMessage(), null));
                 return;
             }
             session.end(request);
@@ -201,6 +195,7 @@ public final class RaftGateway implements Closeable {
                 result.complete(outcome);
             }
         });
+        return result;
     }
 
     private CompletableFuture<EntryOutcome> submitOnce(MetadataEntry entry) {
