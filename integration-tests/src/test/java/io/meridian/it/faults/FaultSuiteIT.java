@@ -46,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mvn verify -Pfaults} runs the long suite (see the README): {@code faults.runs} runs of
  * {@code faults.seconds} seconds each, from {@code faults.seed}, with every kind of fault or those
  * {@code faults.kinds} names (KILL_LEADER,PAUSE_LEADER,...). The table goes to stdout and to
- * {@code target/faults/summary.txt}; the history of a run that fails is kept there.
+ * {@code target/faults/summary.txt}; the history of a run that fails is kept there, and the nodes'
+ * files too ({@code faults.root=DIR} keeps every run's).
  */
 @Timeout(4 * 3600)
 class FaultSuiteIT {
@@ -126,7 +127,8 @@ class FaultSuiteIT {
      * each enabled fault once), then the checks.
      */
     private Run run(int number, long seed, Set<Nemesis.Fault> enabled, int seconds) throws Exception {
-        Path dir = root.resolve("run-" + number);
+        String keep = System.getProperty("faults.root");
+        Path dir = (keep == null ? root : Files.createDirectories(Path.of(keep))).resolve("run-" + number + "-" + seed);
         log("run %d: seed %d, faults %s, %s", number, seed, enabled, seconds == 0 ? "each once" : seconds + " s");
         try (ProcessCluster cluster = ProcessCluster.builder(dir).electionTimeouts(ELECTION_MIN, ELECTION_MAX)
                 .nodeFlags("--snapshot-threshold", "200").start()) {
