@@ -265,9 +265,9 @@ class RatisFaultRegressionTest {
     }
 
     /**
-     * The follower holds A = [x+1] open; the leader, whose AppendEntries were dropped, retries
-     * from x+1 with everything it has, [x+1 .. last]; the retry reaches the follower while A is
-     * pending; then A is released.
+     * The follower holds A = [x+1] open; the leader, whose AppendEntries were dropped and which
+     * then falls idle, retries from x+1 with everything it has, [x+1 .. last]; the retry reaches
+     * the follower while A is pending; then A is released.
      */
     private RetryCollision collideRetryWithPendingAppend(RaftProperties properties) throws Exception {
         startCluster(properties);
@@ -282,6 +282,9 @@ class RatisFaultRegressionTest {
         long x = lastIndex(follower);
         faults.dropLeaderAppends(true);
         sendWrites(3);
+        // Idle from here on, as after a restart: an entry appended after the retry would be sent on
+        // its own, answered INCONSISTENCY and rewind the leader, hiding the fault.
+        await("the leader's log is idle").atMost(CATCH_UP).until(() -> isIdle(leader));
 
         SimpleStateMachine4Testing.get(follower).blockWriteStateMachineData();
         CompletableFuture<AppendEntriesReplyProto> pending =
@@ -375,6 +378,12 @@ class RatisFaultRegressionTest {
         }
         TermIndex last = log.getLastEntryTermIndex();
         return Math.max(last == null ? RaftLog.INVALID_LOG_INDEX : last.getIndex(), log.getSnapshotIndex());
+    }
+
+    /** Everything is committed and the last entry records that: the leader appends nothing more. */
+    private static boolean isIdle(RaftServerImpl leader) throws Exception {
+        long last = lastIndex(leader);
+        return leader.getRaftLog().getLastCommittedIndex() == last && leader.getRaftLog().get(last).hasMetadataEntry();
     }
 
     private static FollowerInfo leadersViewOf(RaftServerImpl leader, RaftServerImpl follower) {
