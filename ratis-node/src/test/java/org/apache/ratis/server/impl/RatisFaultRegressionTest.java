@@ -291,7 +291,7 @@ class RatisFaultRegressionTest {
                 follower.appendEntriesAsync(request(leader, follower, x, x + 1, x + 1, 1));
         assertThat(pending).as("A is held open").isNotDone();
 
-        faults.awaitRetryFrom(x + 1);
+        faults.watchForRetryFrom(x + 1);
         faults.dropLeaderAppends(false);
         await("the follower has taken the leader's retry from " + (x + 1)).atMost(CATCH_UP)
                 .until(faults::retryScheduled);
@@ -463,7 +463,7 @@ class RatisFaultRegressionTest {
             dropInstalls = drop;
         }
 
-        void awaitRetryFrom(long index) {
+        void watchForRetryFrom(long index) {
             retryFrom = index;
         }
 
