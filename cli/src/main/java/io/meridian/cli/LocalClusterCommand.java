@@ -16,6 +16,7 @@ import io.meridian.proto.SetSchedulerParameter;
 import io.meridian.proto.TopologyReply;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -118,6 +119,7 @@ final class LocalClusterCommand implements Callable<Integer> {
         }
         Plan plan = plan();
         refuseNodesLeftRunning();
+        refusePortsInUse(plan);
         Files.createDirectories(dataDir);
         // This process only talks to the nodes, as a client does; each node logs in its own directory.
         Logging.forClient(false);
@@ -287,13 +289,36 @@ final class LocalClusterCommand implements Callable<Integer> {
     }
 
     /**
+     * A node's port in use is most often that node, started by hand (as a node that exited is told
+     * to be): say so, rather than let the node fail on its locked storage or its port.
+     */
+    private static void refusePortsInUse(Plan plan) {
+        List<NodeLaunch> all = new ArrayList<>(plan.starting());
+        all.addAll(plan.joining());
+        for (NodeLaunch node : all) {
+            for (String[] port : new String[][] {{"API", node.apiAddress()}, {"Raft", node.raftAddress()}}) {
+                HostPort address = HostPort.parse(port[0], port[1]);
+                try (ServerSocket socket = new ServerSocket()) {
+                    socket.setReuseAddress(true);
+                    socket.bind(address.toSocketAddress());
+                } catch (IOException e) {
+                    throw new CliException(ExitCode.REFUSED, node.id() + "'s " + port[0] + " address " + address
+                            + " is in use: by " + node.id() + ", started by hand? Stop it first (a new --data-dir "
+                            + "can take other ports: --base-port)");
+                }
+            }
+        }
+    }
+
+    /**
      * Polls until every node answers and names the same leader, topology is bootstrapped and lists
-     * every node with its api address; prints progress while it takes a while. A node that exits
-     * meanwhile fails the start, with the last line it printed.
+     * every node with its api address; says what it waits for while it takes a while. A node that
+     * exits meanwhile fails the start, with the last line it printed.
      */
     private Ready awaitReady(MeridianClient probe, String failure, PrintWriter out) throws InterruptedException {
         long start = System.nanoTime();
-        long nextNote = 2_000;
+        String noted = "";
+        long notedAt = 0;
         while (true) {
             for (LocalNode node : running) {
                 if (!node.isAlive()) {
@@ -303,56 +328,78 @@ final class LocalClusterCommand implements Callable<Integer> {
                             + " (its console: " + LocalNode.console(node.dataDir()) + ")");
                 }
             }
-            Optional<Ready> ready = readiness(probe);
-            if (ready.isPresent()) {
-                return ready.get();
+            Poll poll = poll(probe);
+            if (poll.ready().isPresent()) {
+                return poll.ready().get();
             }
             long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             if (elapsed > LEADER_PATIENCE_MS) {
-                throw new CliException(ExitCode.UNAVAILABLE, "no leader after " + elapsed / 1000 + " s; see the "
-                        + "nodes' logs (" + dataDir.resolve("n*").resolve("logs").resolve("meridian.log")
-                        + ") for why");
+                throw new CliException(ExitCode.UNAVAILABLE, "not ready after " + elapsed / 1000 + " s, still "
+                        + poll.waitingFor() + "; see the nodes' logs ("
+                        + dataDir.resolve("n*").resolve("logs").resolve("meridian.log") + ")");
             }
-            if (elapsed >= nextNote) {
-                out.println("  waiting for a leader (" + elapsed / 1000 + " s)");
+            // After two seconds, a note when what it waits for changes, and every five seconds.
+            boolean changed = !poll.waitingFor().equals(noted) && elapsed - notedAt >= 1_000;
+            if (elapsed >= 2_000 && (changed || elapsed - notedAt >= 5_000)) {
+                out.println("  " + poll.waitingFor() + " (" + elapsed / 1000 + " s)");
                 out.flush();
-                // A poll can take seconds on a busy machine: one note per two seconds, not a burst.
-                nextNote = (elapsed / 2_000 + 1) * 2_000;
+                noted = poll.waitingFor();
+                notedAt = elapsed;
             }
             Thread.sleep(100);
         }
     }
 
-    private Optional<Ready> readiness(MeridianClient probe) {
-        try {
-            Map<String, String> roles = new TreeMap<>();
-            String leader = "";
-            for (LocalNode node : running) {
+    /** One look at the cluster: ready, or what it still waits for. */
+    record Poll(Optional<Ready> ready, String waitingFor) {
+        static Poll waiting(String what) {
+            return new Poll(Optional.empty(), "waiting for " + what);
+        }
+    }
+
+    private Poll poll(MeridianClient probe) {
+        Map<String, String> roles = new TreeMap<>();
+        List<String> silent = new ArrayList<>();
+        TreeMap<String, Integer> leaders = new TreeMap<>();
+        for (LocalNode node : running) {
+            try {
                 MemberStatus status = probe.localStatus(node.apiAddress());
-                if (status.getLeaderId().isEmpty() || !(leader.isEmpty() || leader.equals(status.getLeaderId()))) {
-                    return Optional.empty();
-                }
-                leader = status.getLeaderId();
                 roles.put(node.id(), status.getRole());
+                leaders.merge(status.getLeaderId(), 1, Integer::sum);
+            } catch (MeridianException e) {
+                silent.add(node.id());
             }
+        }
+        if (!silent.isEmpty()) {
+            return Poll.waiting(String.join(", ", silent) + " to start");
+        }
+        if (leaders.size() != 1 || leaders.firstKey().isEmpty()) {
+            return Poll.waiting("a leader");
+        }
+        String leader = leaders.firstKey();
+        try {
             TopologyReply topology = probe.topology();
             if (!topology.getBootstrapped()) {
-                return Optional.empty();
+                return Poll.waiting("the cluster to bootstrap");
             }
             Map<String, NodeRecord> known = new TreeMap<>();
             for (NodeInfo info : topology.getNodesList()) {
                 known.put(info.getNode().getNodeId(), info.getNode());
             }
+            List<String> unknown = new ArrayList<>();
             for (LocalNode node : running) {
                 NodeRecord record = known.get(node.id());
                 if (record == null || !record.getApiAddress().equals(node.apiAddress())
                         || record.getSoftwareVersion().isEmpty()) {
-                    return Optional.empty();
+                    unknown.add(node.id());
                 }
             }
-            return Optional.of(new Ready(leader, roles));
+            if (!unknown.isEmpty()) {
+                return Poll.waiting(String.join(", ", unknown) + " to appear in topology");
+            }
+            return new Poll(Optional.of(new Ready(leader, roles)), "");
         } catch (MeridianException e) {
-            return Optional.empty();
+            return Poll.waiting("a leader");
         }
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meridian.node.NodeIdentity;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,6 +79,22 @@ class LocalClusterCommandTest {
                 + "local-cluster").endsWith("kill " + alive + "\n");
         assertThat(dir.resolve("n1")).doesNotExist();
         assertThat(dir.resolve("n2").resolve("node.out")).doesNotExist();
+    }
+
+    @Test
+    void refusesToStartWhenANodesPortIsTaken() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int base = taken.getLocalPort() - 102;
+            org.junit.jupiter.api.Assumptions.assumeTrue(base >= 1024, "an ephemeral port above 1126");
+
+            CliTestBase.Result result = CliTestBase.raw("local-cluster", "--data-dir", dir.toString(),
+                    "--base-port", Integer.toString(base));
+
+            assertThat(result.exit()).isEqualTo(ExitCode.REFUSED);
+            assertThat(result.err()).startsWith("error: n2's API address 127.0.0.1:" + taken.getLocalPort()
+                    + " is in use: by n2, started by hand? Stop it first");
+            assertThat(dir.resolve("n1")).doesNotExist();
+        }
     }
 
     @Test
