@@ -17,6 +17,7 @@ import io.meridian.proto.TopologyReply;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,20 +132,15 @@ final class LocalClusterCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> stopAll(out), "meridian-local-cluster-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         Ready ready;
-        List<String> planned = new ArrayList<>();
-        plan.starting().forEach(node -> planned.add(node.apiAddress()));
-        plan.joining().forEach(node -> planned.add(node.apiAddress()));
-        // The probe asks each node in turn and gives up soon: readiness is polled.
-        try (MeridianClient probe = MeridianClient.builder().endpoints(planned).timeout(Duration.ofSeconds(2))
-                .build()) {
+        try {
             for (NodeLaunch node : plan.starting()) {
                 running.add(LocalNode.launch(node.id(), node.dataDir(), node.apiAddress(), node.raftAddress(),
                         node.flags(), Optional.empty()));
             }
-            ready = awaitReady(probe, "the cluster did not start", out);
+            ready = awaitReady("the cluster did not start", out);
             for (NodeLaunch joiner : plan.joining()) {
                 join(joiner);
-                ready = awaitReady(probe, joiner.id() + " did not join", out);
+                ready = awaitReady(joiner.id() + " did not join", out);
                 out.println("  " + joiner.id() + " joined with a token");
                 out.flush();
             }
@@ -315,38 +311,62 @@ final class LocalClusterCommand implements Callable<Integer> {
      * every node with its api address; says what it waits for while it takes a while. A node that
      * exits meanwhile fails the start, with the last line it printed.
      */
-    private Ready awaitReady(MeridianClient probe, String failure, PrintWriter out) throws InterruptedException {
+    private Ready awaitReady(String failure, PrintWriter out) throws InterruptedException {
         long start = System.nanoTime();
         String noted = "";
         long notedAt = 0;
-        while (true) {
-            for (LocalNode node : running) {
-                if (!node.isAlive()) {
-                    String said = node.lastWords().replaceFirst("^error: ", "");
-                    throw new CliException(ExitCode.REFUSED, failure + ": " + node.id() + " exited with "
-                            + LocalNode.describeExit(node.exited().join()) + (said.isEmpty() ? "" : ": " + said)
-                            + " (its console: " + LocalNode.console(node.dataDir()) + ")");
+        // Made once every node accepts connections: a gRPC channel that could not connect waits a
+        // growing backoff before it tries again, which would keep "ready" seconds behind the nodes.
+        MeridianClient probe = null;
+        try {
+            while (true) {
+                for (LocalNode node : running) {
+                    if (!node.isAlive()) {
+                        String said = node.lastWords().replaceFirst("^error: ", "");
+                        throw new CliException(ExitCode.REFUSED, failure + ": " + node.id() + " exited with "
+                                + LocalNode.describeExit(node.exited().join()) + (said.isEmpty() ? "" : ": " + said)
+                                + " (its console: " + LocalNode.console(node.dataDir()) + ")");
+                    }
                 }
+                List<String> closed = probe != null ? List.of() : running.stream()
+                        .filter(node -> !accepts(node.apiAddress())).map(LocalNode::id).toList();
+                if (probe == null && closed.isEmpty()) {
+                    probe = MeridianClient.builder().endpoints(endpoints()).timeout(Duration.ofSeconds(2)).build();
+                }
+                Poll poll = probe == null ? Poll.waiting(String.join(", ", closed) + " to start") : poll(probe);
+                if (poll.ready().isPresent()) {
+                    return poll.ready().get();
+                }
+                long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                if (elapsed > LEADER_PATIENCE_MS) {
+                    throw new CliException(ExitCode.UNAVAILABLE, "not ready after " + elapsed / 1000 + " s, still "
+                            + poll.waitingFor() + "; see the nodes' logs ("
+                            + dataDir.resolve("n*").resolve("logs").resolve("meridian.log") + ")");
+                }
+                // After two seconds, a note when what it waits for changes, and every five seconds.
+                boolean changed = !poll.waitingFor().equals(noted) && elapsed - notedAt >= 1_000;
+                if (elapsed >= 2_000 && (changed || elapsed - notedAt >= 5_000)) {
+                    out.println("  " + poll.waitingFor() + " (" + elapsed / 1000 + " s)");
+                    out.flush();
+                    noted = poll.waitingFor();
+                    notedAt = elapsed;
+                }
+                Thread.sleep(100);
             }
-            Poll poll = poll(probe);
-            if (poll.ready().isPresent()) {
-                return poll.ready().get();
+        } finally {
+            if (probe != null) {
+                probe.close();
             }
-            long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            if (elapsed > LEADER_PATIENCE_MS) {
-                throw new CliException(ExitCode.UNAVAILABLE, "not ready after " + elapsed / 1000 + " s, still "
-                        + poll.waitingFor() + "; see the nodes' logs ("
-                        + dataDir.resolve("n*").resolve("logs").resolve("meridian.log") + ")");
-            }
-            // After two seconds, a note when what it waits for changes, and every five seconds.
-            boolean changed = !poll.waitingFor().equals(noted) && elapsed - notedAt >= 1_000;
-            if (elapsed >= 2_000 && (changed || elapsed - notedAt >= 5_000)) {
-                out.println("  " + poll.waitingFor() + " (" + elapsed / 1000 + " s)");
-                out.flush();
-                noted = poll.waitingFor();
-                notedAt = elapsed;
-            }
-            Thread.sleep(100);
+        }
+    }
+
+    /** Whether something listens at this address on loopback, asked with a bare TCP connection. */
+    private static boolean accepts(String address) {
+        try (Socket socket = new Socket()) {
+            socket.connect(HostPort.parse("api address", address).toSocketAddress(), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
