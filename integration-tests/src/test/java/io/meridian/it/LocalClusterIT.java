@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.util.JsonFormat;
 import io.meridian.proto.ListShardsReply;
 import io.meridian.proto.ShardRecord;
+import io.meridian.proto.StatusReply;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -15,8 +16,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,10 +31,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The distribution as a user runs it: `./meridian local-cluster` in the background, verbs through
- * `./meridian` from the same directory (so the CLI finds the cluster by itself), Ctrl-C, and a
- * second start that finds everything as it was.
+ * `./meridian` from the same directory (so the CLI finds the cluster by itself), `kill -9` of one
+ * node's process and its restart by hand, Ctrl-C, and a second start that finds everything as it was.
  */
-@Timeout(300)
+@Timeout(480)
 class LocalClusterIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalClusterIT.class);
@@ -39,6 +44,9 @@ class LocalClusterIT {
     Path work;
 
     private Process cluster;
+
+    /** A node restarted by hand, outside local-cluster. */
+    private Process byHand;
 
     /** What one `./meridian` invocation printed and returned. */
     record Run(int exit, String out, String err) {
@@ -116,27 +124,100 @@ class LocalClusterIT {
         return false;
     }
 
+    /** The pid in {@code meridian-data/<id>/node.pid}. */
+    private long pidFileOf(String id) throws IOException {
+        return Long.parseLong(Files.readString(data().resolve(id).resolve("node.pid")).trim());
+    }
+
+    private Path data() {
+        return work.resolve("meridian-data");
+    }
+
+    /** The PID column of the table local-cluster printed, by node. */
+    private static Map<String, Long> pidsPrinted(String started) {
+        Map<String, Long> pids = new TreeMap<>();
+        Matcher row = Pattern.compile("(?m)^(n[0-9]) .* ([0-9]+)$").matcher(started);
+        while (row.find()) {
+            pids.put(row.group(1), Long.parseLong(row.group(2)));
+        }
+        return pids;
+    }
+
+    /** Each node's pid file names a running java process, the one local-cluster printed. */
+    private Map<String, Long> assertNodesRunAsProcesses(String started) throws IOException {
+        Map<String, Long> pids = pidsPrinted(started);
+        assertThat(pids).containsOnlyKeys("n1", "n2", "n3");
+        for (Map.Entry<String, Long> node : pids.entrySet()) {
+            assertThat(pidFileOf(node.getKey())).as("%s/node.pid", node.getKey()).isEqualTo(node.getValue());
+            ProcessHandle process = ProcessHandle.of(node.getValue()).orElseThrow();
+            assertThat(process.isAlive()).isTrue();
+            assertThat(process.parent().map(ProcessHandle::pid)).as("parent of %s", node.getKey())
+                    .contains(cluster.pid());
+            assertThat(Path.of(process.info().command().orElseThrow()).getFileName().toString()).isEqualTo("java");
+            assertThat(process.info().arguments().map(List::of).orElseThrow())
+                    .containsSubsequence("io.meridian.cli.Meridian", "node", "start", "--data-dir",
+                            "meridian-data/" + node.getKey());
+        }
+        return pids;
+    }
+
+    private static void assertGone(Map<String, Long> pids) {
+        for (Map.Entry<String, Long> node : pids.entrySet()) {
+            await(node.getKey() + " (pid " + node.getValue() + ") gone").atMost(Duration.ofSeconds(10))
+                    .until(() -> ProcessHandle.of(node.getValue()).map(p -> !p.isAlive()).orElse(true));
+        }
+    }
+
+    /** Every node answers, at the same applied index with the same state digest. */
+    private void awaitConverged() {
+        await("every node at the same applied index with the same digest").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                    StatusReply status = status();
+                    assertThat(status.getMembersList()).hasSize(3).allSatisfy(member -> {
+                        assertThat(member.getError()).isEmpty();
+                        assertThat(member.getAppliedIndex()).isEqualTo(status.getMembers(0).getAppliedIndex());
+                        assertThat(member.getStateDigest()).isEqualTo(status.getMembers(0).getStateDigest());
+                    });
+                });
+    }
+
     @AfterEach
     void stopCluster() throws InterruptedException {
+        if (byHand != null && byHand.isAlive()) {
+            byHand.destroy();
+            if (!byHand.waitFor(30, TimeUnit.SECONDS)) {
+                byHand.destroyForcibly();
+            }
+        }
         if (cluster != null && cluster.isAlive()) {
             cluster.destroy();
             if (!cluster.waitFor(30, TimeUnit.SECONDS)) {
                 cluster.destroyForcibly();
             }
         }
+        // A local-cluster that had to be killed leaves its nodes running, their pids in their files.
+        for (String id : List.of("n1", "n2", "n3")) {
+            try {
+                ProcessHandle.of(pidFileOf(id)).ifPresent(ProcessHandle::destroyForcibly);
+            } catch (IOException | NumberFormatException noPidFile) {
+                // not running
+            }
+        }
     }
 
     @Test
-    void localClusterServesTheCliStopsOnCtrlCAndRestartsWithItsState() throws Exception {
+    void localClusterServesTheCliSurvivesAKilledNodeStopsOnCtrlCAndRestartsWithItsState() throws Exception {
         int base = freeBasePort();
         Path out = work.resolve("cluster.out");
         Path err = work.resolve("cluster.err");
         String started = startCluster(base, out, err);
-        assertThat(started).contains("starting 3 nodes in " + work.resolve("meridian-data"))
+        assertThat(started).contains("starting 3 nodes in " + data() + ", a process each")
                 .containsPattern("ready in [0-9.]+ s, leader n[123]")
+                .containsPattern("(?m)^NODE +ROLE +API +RAFT +DATA +PID$")
                 .contains("MERIDIAN_ENDPOINTS=127.0.0.1:" + (base + 101) + ",127.0.0.1:" + (base + 102)
                         + ",127.0.0.1:" + (base + 103));
-        assertThat(work.resolve("meridian-data").resolve("endpoints")).exists();
+        assertThat(data().resolve("endpoints")).exists();
+        Map<String, Long> pids = assertNodesRunAsProcesses(started);
 
         Run status = ok("cluster", "status");
         assertThat(status.out().lines().filter(line -> line.matches("n[123] .*"))).hasSize(3);
@@ -150,23 +231,71 @@ class LocalClusterIT {
         assertThat(usage.exit()).isEqualTo(2);
         assertThat(shards()).extracting(ShardRecord::getShardId).containsExactly(1L, 2L);
 
+        // kill -9 the leader's process: the other two elect a leader and keep serving writes.
+        String victim = status().getLeaderId();
+        assertThat(victim).isIn("n1", "n2", "n3");
+        long victimPid = pidFileOf(victim);
+        Process kill = new ProcessBuilder("kill", "-9", Long.toString(victimPid)).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+        String exited = victim + " (pid " + victimPid + ") exited with code 137 (SIGKILL); restart it with: "
+                + "./meridian node start --data-dir meridian-data/" + victim;
+        await("local-cluster reports " + victim + " exited").atMost(Duration.ofSeconds(30))
+                .until(() -> Files.readString(out).contains(exited));
+        assertThat(data().resolve(victim).resolve("node.pid")).doesNotExist();
+        assertThat(cluster.isAlive()).as("local-cluster keeps running").isTrue();
+        assertThat(ok("shards", "split", "2", "--at", "t", "--timeout", "30s").out()).contains("shard 2: split at 't'");
+        assertThat(ok("cluster", "status").out()).containsPattern("(?m)^" + victim + " +unreachable ");
+
+        // Restarted by hand as local-cluster says, it logs where it did and catches up.
+        Path restartedOut = work.resolve(victim + "-by-hand.out");
+        byHand = meridian(List.of("node", "start", "--data-dir", "meridian-data/" + victim))
+                .redirectErrorStream(true).redirectOutput(restartedOut.toFile()).start();
+        await(victim + " restarted by hand").atMost(Duration.ofSeconds(90)).until(() -> {
+            assertThat(byHand.isAlive()).as("%s by hand; it printed: %s", victim, Files.readString(restartedOut))
+                    .isTrue();
+            return Files.readString(restartedOut).contains("node " + victim + " started");
+        });
+        awaitConverged();
+        byHand.destroy();
+        assertThat(byHand.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(restartedOut)).contains("node " + victim + " stopped");
+        assertThat(Files.readString(data().resolve(victim).resolve("logs").resolve("meridian.log")))
+                .contains(victim + ": Started: ").contains("(restarted on existing data)");
+
         int exit = interrupt();
         assertThat(exit).isIn(130, 143);
-        assertThat(Files.readString(out)).contains("stopping 3 nodes")
-                .contains("stopped; the data stays in " + work.resolve("meridian-data"));
+        assertThat(Files.readString(out)).contains("stopping 2 nodes")
+                .contains("stopped; the data stays in " + data());
         assertThat(Files.readString(err)).as("nothing but the launcher on the console").isEmpty();
-        assertThat(Files.readString(work.resolve("meridian-data").resolve("logs").resolve("meridian.log")))
-                .contains("n1: ").contains("n2: ").contains("n3: ");
+        assertGone(pids);
+        for (String id : List.of("n1", "n2", "n3")) {
+            assertThat(data().resolve(id).resolve("node.pid")).doesNotExist();
+            assertThat(Files.readString(data().resolve(id).resolve("logs").resolve("meridian.log")))
+                    .contains(id + ": ");
+            assertThat(Files.readString(data().resolve(id).resolve("node.out"))).contains("node " + id + " started");
+        }
         Run down = cli("cluster", "status", "--timeout", "2s");
         assertThat(down.exit()).isEqualTo(3);
 
         Path out2 = work.resolve("cluster2.out");
-        assertThat(startCluster(base, out2, work.resolve("cluster2.err"))).contains("restarting 3 nodes in");
-        assertThat(shards()).extracting(ShardRecord::getShardId).containsExactly(1L, 2L);
+        String restarted = startCluster(base, out2, work.resolve("cluster2.err"));
+        assertThat(restarted).contains("restarting 3 nodes in");
+        Map<String, Long> pids2 = assertNodesRunAsProcesses(restarted);
+        assertThat(shards()).extracting(ShardRecord::getShardId).containsExactly(1L, 2L, 3L);
         assertThat(ok("scheduler", "status").out()).startsWith("paused: e2e");
         assertThat(ok("token", "list").out().lines().filter(line -> line.contains("issued"))).hasSize(1);
+        awaitConverged();
         interrupt();
-        assertThat(Files.readString(out2)).contains("stopped; the data stays in");
+        assertThat(Files.readString(out2)).contains("stopping 3 nodes").contains("stopped; the data stays in");
+        assertGone(pids2);
+    }
+
+    private StatusReply status() throws Exception {
+        Run json = ok("cluster", "status", "-o", "json");
+        StatusReply.Builder status = StatusReply.newBuilder();
+        JsonFormat.parser().merge(json.out(), status);
+        return status.build();
     }
 
     private List<ShardRecord> shards() throws Exception {
