@@ -23,10 +23,21 @@ import java.util.List;
 public final class Tx {
 
     private MetadataImage image;
+    private final int entryFormat;
     private final List<Change> changes = new ArrayList<>();
 
-    public Tx(MetadataImage start) {
+    /**
+     * @param entryFormat the entry format the leader stamped on the entry (0 before entry-format 5):
+     *     apply rules a release adds switch on it
+     */
+    public Tx(MetadataImage start, int entryFormat) {
         this.image = start;
+        this.entryFormat = entryFormat;
+    }
+
+    /** Whether the entry was admitted at this entry format or later (stamped from entry-format 5 on). */
+    public boolean admittedAt(int format) {
+        return entryFormat >= format;
     }
 
     public MetadataImage image() {

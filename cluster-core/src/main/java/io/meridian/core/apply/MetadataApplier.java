@@ -109,7 +109,7 @@ public final class MetadataApplier {
             outcome = new Outcome.Rejected(corrupt.get());
             after = start;
         } else {
-            Tx tx = new Tx(start);
+            Tx tx = new Tx(start, entry.getEntryFormat());
             Optional<Rejection> rejected = dispatch(tx, entry);
             outcome = rejected.<Outcome>map(Outcome.Rejected::new).orElseGet(() -> new Outcome.Applied(tx.changes()));
             after = rejected.isPresent() ? start : tx.image();

@@ -3,12 +3,15 @@ package io.meridian.core.capability;
 import static io.meridian.proto.RejectCode.REJECT_CAPABILITY_GATED;
 
 import io.meridian.core.Rejection;
+import io.meridian.core.placement.SchedulerParameter;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.TopologyImage;
 import io.meridian.proto.Batch;
 import io.meridian.proto.ConfigureMembership;
 import io.meridian.proto.JoinTokenTransition;
 import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.RoutingChange;
+import io.meridian.proto.TopologyChange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +51,14 @@ public final class CapabilityGate {
     /** What request identities and token lifetimes resolved at apply need. */
     public static final Requirement EXACTLY_ONCE = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 4,
             "request identities and token lifetimes resolved at apply");
+    /**
+     * What repair, liveness and replication need: node health and demotion, group replica counts,
+     * repair transfers, forced member removal, aborts that keep routing and the scheduler parameters
+     * of entry-format 5; and
+     * the entry format stamped on every entry, which apply rules added from then on are keyed on.
+     */
+    public static final Requirement REPAIR = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 5,
+            "node health, replica counts and repairs");
     private static final Requirement FLOOR = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 1,
             "the entry catalogue");
 
@@ -57,13 +68,28 @@ public final class CapabilityGate {
     /** What the entry needs; for a batch, the highest need of its entries. */
     public static Requirement requirement(MetadataEntry entry) {
         return switch (entry.getKindCase()) {
-            case TOPOLOGY -> entry.getTopology().hasConfigureMembership()
-                    && hasPromotionCriteria(entry.getTopology().getConfigureMembership()) ? PROMOTION_CRITERIA : FLOOR;
-            case PLACEMENT -> entry.getPlacement().hasLead() ? SCHEDULER_EXECUTION : FLOOR;
+            case TOPOLOGY -> {
+                TopologyChange change = entry.getTopology();
+                if (change.hasMarkHealth() || change.hasDemote()) {
+                    yield REPAIR;
+                }
+                yield change.hasConfigureMembership() && hasPromotionCriteria(change.getConfigureMembership())
+                        ? PROMOTION_CRITERIA : FLOOR;
+            }
+            case PLACEMENT -> entry.getPlacement().hasTransfer() && entry.getPlacement().getTransfer().getRepair()
+                    ? REPAIR : entry.getPlacement().hasLead() ? SCHEDULER_EXECUTION : FLOOR;
             case MIGRATION_CHECKPOINT -> entry.getMigrationCheckpoint().getMovedCount() > 0 ? SCHEDULER_EXECUTION
                     : FLOOR;
-            case ROUTING, MIGRATION_ABORT, JOIN_TOKEN, GHOST, EDGE_CACHE, CAPABILITY_ADVERTISEMENT, SCHEDULER_CONTROL,
-                    CATALOG_DDL, KIND_NOT_SET -> FLOOR;
+            case ROUTING -> needsRepair(entry.getRouting()) ? REPAIR : FLOOR;
+            case SCHEDULER_CONTROL -> entry.getSchedulerControl().hasSet() && SchedulerParameter.forKey(
+                    entry.getSchedulerControl().getSet().getKey()).map(p -> p.sinceEntryFormat() >= 5).orElse(false)
+                    ? REPAIR : FLOOR;
+            // Compensations are routing changes: an older replica reads a new one as naming no change.
+            case MIGRATION_ABORT -> entry.getMigrationAbort().getKeepRouting()
+                    || entry.getMigrationAbort().getCompensationsList().stream().anyMatch(CapabilityGate::needsRepair)
+                    ? REPAIR : FLOOR;
+            case JOIN_TOKEN, GHOST, EDGE_CACHE, CAPABILITY_ADVERTISEMENT, CATALOG_DDL,
+                    KIND_NOT_SET -> FLOOR;
             case BATCH -> {
                 Requirement highest = FLOOR;
                 for (MetadataEntry inner : entry.getBatch().getEntriesList()) {
@@ -75,6 +101,11 @@ public final class CapabilityGate {
                 yield highest;
             }
         };
+    }
+
+    /** Whether a routing change is one entry-format 5 added: a replica count, a forced removal. */
+    private static boolean needsRepair(RoutingChange change) {
+        return change.hasSetReplicas() || change.hasRemoveMember() && change.getRemoveMember().getForce();
     }
 
     public static boolean hasPromotionCriteria(ConfigureMembership configure) {
@@ -94,14 +125,21 @@ public final class CapabilityGate {
 
     /**
      * The entry as a cluster with these capabilities applies it, stamped by the leader at
-     * {@code stampedAtMs}: below entry-format 4, without its request identity and with each token's
-     * time to live turned into an expiry time. Pure; the leader calls it before the log.
+     * {@code stampedAtMs}: from entry-format 5 with the cluster's entry format stamped on it (below,
+     * with none, whatever the proposer wrote); below
+     * entry-format 4, without its request identity and with each token's time to live turned into
+     * an expiry time. Pure; the leader calls it before the log.
      */
     public static MetadataEntry adapt(CapabilitiesImage capabilities, MetadataEntry entry, long stampedAtMs) {
-        if (allows(capabilities, EXACTLY_ONCE)) {
-            return entry;
+        if (allows(capabilities, REPAIR)) {
+            return entry.toBuilder().setEntryFormat((int) value(capabilities, REPAIR.capability())).build();
         }
-        MetadataEntry.Builder adapted = entry.toBuilder().clearRequest();
+        // Below 5 the entry carries no format, even one its proposer wrote: it would apply rules the
+        // cluster has not reached, and a replica of an older release would halt on the unknown field.
+        if (allows(capabilities, EXACTLY_ONCE)) {
+            return entry.getEntryFormat() == 0 ? entry : entry.toBuilder().clearEntryFormat().build();
+        }
+        MetadataEntry.Builder adapted = entry.toBuilder().clearRequest().clearEntryFormat();
         if (entry.hasJoinToken()) {
             adapted.setJoinToken(withExpiry(entry.getJoinToken(), stampedAtMs));
         } else if (entry.hasBatch()) {

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param checkpoints how many checkpoints were recorded
  * @param plannedRoutingVersion the routing version the transfer was planned against (0: unchecked)
  * @param targetGroupId the group the shard moved to at cutover; zero before
+ * @param repair whether it replaces the replica of a DOWN or leaving node
  */
 public record Migration(
         long id,
@@ -29,7 +30,8 @@ public record Migration(
         String abortReason,
         long plannedRoutingVersion,
         String reason,
-        long targetGroupId) {
+        long targetGroupId,
+        boolean repair) {
 
     public Migration {
         Objects.requireNonNull(fromNode, "fromNode");
@@ -42,9 +44,10 @@ public record Migration(
 
     /** A new migration in phase PLANNED. */
     public static Migration planned(
-            long id, long shardId, String from, String to, long atMs, long plannedVersion, String reason) {
+            long id, long shardId, String from, String to, long atMs, long plannedVersion, String reason,
+            boolean repair) {
         return new Migration(id, shardId, from, to, MigrationPhase.PLANNED, 0, ByteString.EMPTY, 0, 0, atMs,
-                atMs, "", plannedVersion, reason, 0);
+                atMs, "", plannedVersion, reason, 0, repair);
     }
 
     public boolean involves(String nodeId) {
@@ -53,16 +56,16 @@ public record Migration(
 
     public Migration checkpointed(MigrationPhase next, long newAttempt, ByteString payload, int crc, long atMs) {
         return new Migration(id, shardId, fromNode, toNode, next, newAttempt, payload, crc, checkpoints + 1,
-                startedAtMs, atMs, abortReason, plannedRoutingVersion, reason, targetGroupId);
+                startedAtMs, atMs, abortReason, plannedRoutingVersion, reason, targetGroupId, repair);
     }
 
     public Migration cutOverTo(long groupId) {
         return new Migration(id, shardId, fromNode, toNode, phase, attempt, lastPayload, lastCrc32c,
-                checkpoints, startedAtMs, updatedAtMs, abortReason, plannedRoutingVersion, reason, groupId);
+                checkpoints, startedAtMs, updatedAtMs, abortReason, plannedRoutingVersion, reason, groupId, repair);
     }
 
     public Migration aborted(String why, long atMs) {
         return new Migration(id, shardId, fromNode, toNode, MigrationPhase.ABORTED, attempt, lastPayload,
-                lastCrc32c, checkpoints, startedAtMs, atMs, why, plannedRoutingVersion, reason, targetGroupId);
+                lastCrc32c, checkpoints, startedAtMs, atMs, why, plannedRoutingVersion, reason, targetGroupId, repair);
     }
 }

@@ -7,6 +7,7 @@ import static io.meridian.proto.RejectCode.REJECT_NOT_FOUND;
 import static io.meridian.proto.RejectCode.REJECT_STALE_ATTEMPT;
 
 import io.meridian.core.Area;
+import io.meridian.core.MetadataImage;
 import io.meridian.core.Rejection;
 import io.meridian.core.Tx;
 import io.meridian.core.Validation;
@@ -20,7 +21,9 @@ import io.meridian.proto.InsertGhostStub;
 import io.meridian.proto.MigrationAbort;
 import io.meridian.proto.MigrationCheckpoint;
 import io.meridian.proto.MovedEntity;
+import io.meridian.proto.ReassignShard;
 import io.meridian.proto.RoutingChange;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.zip.CRC32C;
@@ -108,6 +111,10 @@ public final class MigrationApplier {
             return Validation.invalid("abort of migration %d has %d compensations; at most %d are allowed",
                     abort.getMigrationId(), abort.getCompensationsCount(), MAX_COMPENSATIONS);
         }
+        if (abort.getKeepRouting() && abort.getCompensationsCount() > 0) {
+            return Validation.invalid("abort of migration %d both keeps its routing and gives %d compensations",
+                    abort.getMigrationId(), abort.getCompensationsCount());
+        }
         for (int i = 0; i < abort.getCompensationsCount(); i++) {
             Optional<Rejection> bad = RoutingApplier.validate(abort.getCompensations(i));
             if (bad.isPresent()) {
@@ -155,7 +162,11 @@ public final class MigrationApplier {
         Migration updated = migration.checkpointed(next, attempt, checkpoint.getPayload(), checkpoint.getCrc32C(),
                 tx.now());
         tx.migrations(tx.migrations().with(updated));
-        if (next == MigrationPhase.COMPLETED) {
+        if (next == MigrationPhase.COMPLETED && migration.fromNode().isEmpty()) {
+            // A replica added (entry-format 5): nothing moved away.
+            tx.changed(Area.MIGRATION, "migration " + migration.id(), "completed: shard %d has a new replica on %s",
+                    migration.shardId(), migration.toNode());
+        } else if (next == MigrationPhase.COMPLETED) {
             tx.changed(Area.MIGRATION, "migration " + migration.id(), "completed: shard %d moved from %s to %s",
                     migration.shardId(), migration.fromNode(), migration.toNode());
         } else {
@@ -192,7 +203,7 @@ public final class MigrationApplier {
         } else {
             String leader = current.hasLeader() && members.contains(current.leader()) ? current.leader()
                     : firstOldMember(members, migration.toNode());
-            target = new ReplicaGroup(routing.nextGroupId(), members, leader);
+            target = new ReplicaGroup(routing.nextGroupId(), members, leader, current.targetReplicas());
             routing = routing.withNextGroupId(target.id() + 1).withGroup(target);
             tx.changed(Area.ROUTING, "group " + target.id(), "created with members %s and leader %s for the "
                     + "cutover of migration %d", String.join(",", members), leader, migration.id());
@@ -200,8 +211,9 @@ public final class MigrationApplier {
         routing = routing.withShard(shard.get().movedTo(target.id(), migration.fromNode(), tx.now())).bumped();
         tx.routing(routing);
         tx.migrations(tx.migrations().with(migration.cutOverTo(target.id())));
-        tx.changed(Area.ROUTING, "shard " + shard.get().id(), "cut over from group %d to group %d (%s replaced by %s)",
-                current.id(), target.id(), migration.fromNode(), migration.toNode());
+        tx.changed(Area.ROUTING, "shard " + shard.get().id(), "cut over from group %d to group %d (%s)",
+                current.id(), target.id(), migration.fromNode().isEmpty() ? migration.toNode() + " added"
+                        : migration.fromNode() + " replaced by " + migration.toNode());
         return Rejection.none();
     }
 
@@ -238,12 +250,24 @@ public final class MigrationApplier {
             return Rejection.reject(REJECT_ILLEGAL_TRANSITION, "migration %d is already %s", migration.id(),
                     migration.phase());
         }
+        List<RoutingChange> compensations = abort.getCompensationsList();
+        if (compensations.isEmpty() && migration.targetGroupId() != 0 && tx.admittedAt(5)
+                && !abort.getKeepRouting()) {
+            // Past its cutover the shard serves from the target already: undo that, or refuse.
+            Optional<RoutingChange> back = compensation(tx.image(), migration);
+            if (back.isEmpty()) {
+                return Rejection.reject(REJECT_ILLEGAL_TRANSITION, "migration %d cut over to group %d, and no group "
+                        + "of its source with an ACTIVE member to lead it is left to put shard %d back in; give the "
+                        + "compensations", migration.id(), migration.targetGroupId(), migration.shardId());
+            }
+            compensations = List.of(back.get());
+        }
         // The migration leaves flight first, so compensations may touch its shard.
         tx.migrations(tx.migrations().with(migration.aborted(abort.getReason(), tx.now())));
         tx.changed(Area.MIGRATION, "migration " + migration.id(), "aborted in %s: %s", migration.phase(),
                 abort.getReason().isEmpty() ? "no reason given" : abort.getReason());
-        for (int i = 0; i < abort.getCompensationsCount(); i++) {
-            RoutingChange compensation = abort.getCompensations(i);
+        for (int i = 0; i < compensations.size(); i++) {
+            RoutingChange compensation = compensations.get(i);
             Optional<Rejection> refused = RoutingApplier.apply(tx, compensation);
             if (refused.isPresent()) {
                 return Optional.of(refused.get().prefixed(
@@ -251,6 +275,35 @@ public final class MigrationApplier {
             }
         }
         return Rejection.none();
+    }
+
+    /**
+     * The routing change that undoes a migration's cutover: the shard back in the group of its
+     * current members without the target and with the source, led by that group's leader when it is
+     * ACTIVE, else by its first ACTIVE member. Empty when no such group exists or none can lead.
+     */
+    public static Optional<RoutingChange> compensation(MetadataImage image, Migration migration) {
+        Optional<Shard> shard = image.routing().shard(migration.shardId());
+        Optional<ReplicaGroup> current = shard.flatMap(s -> image.routing().group(s.groupId()));
+        if (current.isEmpty()) {
+            return Optional.empty();
+        }
+        TreePSet<String> members = current.get().members().minus(migration.toNode());
+        if (!migration.fromNode().isEmpty()) {
+            members = members.plus(migration.fromNode());
+        }
+        Optional<ReplicaGroup> original = image.routing().groupWithMembers(members);
+        if (original.isEmpty()) {
+            return Optional.empty();
+        }
+        String leader = original.get().hasLeader() && image.topology().isActive(original.get().leader())
+                ? original.get().leader() : members.stream().filter(image.topology()::isActive).findFirst()
+                .orElse("");
+        if (leader.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(RoutingChange.newBuilder().setReassignShard(ReassignShard.newBuilder()
+                .setShardId(migration.shardId()).setGroupId(original.get().id()).setLeaseholder(leader)).build());
     }
 
     /** Aborts a migration in flight as a side effect of another entry (a forced decommission). */

@@ -30,9 +30,14 @@ public record LoadView(Map<String, NodeReport> nodes, Map<Long, ShardReport> sha
         }
     }
 
-    /** A shard's size and traffic, and where the data node would split it. */
+    /**
+     * A shard's size and traffic, and where the data node would split it.
+     *
+     * @param epoch the shard's epoch in routing when the leader took the report: a report of an
+     *     older epoch predates a split or merge of the shard
+     */
     public record ShardReport(long shardId, long sizeBytes, long keys, long readsPerSec, long writesPerSec,
-            Optional<Key> splitKey) {
+            Optional<Key> splitKey, long epoch) {
         public ShardReport {
             Objects.requireNonNull(splitKey, "splitKey");
         }

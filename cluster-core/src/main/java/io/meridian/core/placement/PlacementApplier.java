@@ -81,8 +81,10 @@ public final class PlacementApplier {
     }
 
     private static Optional<Rejection> validateTransfer(TransferReplica transfer) {
+        // A repair may name no source: it adds a replica, copied from a live member.
+        boolean adds = transfer.getRepair() && transfer.getFromNode().isEmpty();
         Optional<Rejection> fields = Validation.allocatedId("shard id", transfer.getShardId())
-                .or(() -> Validation.nodeId("source node", transfer.getFromNode()))
+                .or(() -> adds ? Rejection.none() : Validation.nodeId("source node", transfer.getFromNode()))
                 .or(() -> Validation.nodeId("target node", transfer.getToNode()));
         if (fields.isPresent()) {
             return fields;
@@ -186,7 +188,12 @@ public final class PlacementApplier {
         }
         ReplicaGroup group = routing.group(shard.get().groupId()).orElseThrow(() -> new IllegalStateException(
                 "shard " + shard.get().id() + " belongs to missing group " + shard.get().groupId()));
-        if (!group.isMember(transfer.getFromNode())) {
+        boolean adds = transfer.getFromNode().isEmpty();
+        if (adds && group.members().size() >= ReplicaGroup.MAX_TARGET_REPLICAS) {
+            return Validation.invalid("group %d of shard %d has %d members already; a repair adds none beyond %d",
+                    group.id(), shard.get().id(), group.members().size(), ReplicaGroup.MAX_TARGET_REPLICAS);
+        }
+        if (!adds && !group.isMember(transfer.getFromNode())) {
             return Rejection.reject(REJECT_NOT_A_MEMBER,
                     "%s holds no replica of shard %d (group %d: %s)", transfer.getFromNode(), shard.get().id(),
                     group.id(), String.join(",", group.members()));
@@ -203,12 +210,22 @@ public final class PlacementApplier {
             return Rejection.reject(REJECT_NODE_NOT_ELIGIBLE, "target %s is %s; only ACTIVE nodes receive replicas",
                     transfer.getToNode(), target.get().state());
         }
+        if (target.get().isDown() && tx.admittedAt(5)) {
+            return Rejection.reject(REJECT_NODE_NOT_ELIGIBLE, "target %s is DOWN; only a node that answers receives "
+                    + "replicas", transfer.getToNode());
+        }
         long id = tx.migrations().nextMigrationId();
         Migration migration = Migration.planned(id, shard.get().id(), transfer.getFromNode(), transfer.getToNode(),
-                tx.now(), planned, reason);
+                tx.now(), planned, reason, transfer.getRepair());
         tx.migrations(tx.migrations().withNextMigrationId(id + 1).with(migration));
-        tx.changed(Area.MIGRATION, "migration " + id, "started: shard %d from %s to %s", shard.get().id(),
-                transfer.getFromNode(), transfer.getToNode());
+        if (adds) {
+            tx.changed(Area.MIGRATION, "migration " + id, "started: a replica of shard %d added on %s (a repair)",
+                    shard.get().id(), transfer.getToNode());
+        } else {
+            tx.changed(Area.MIGRATION, "migration " + id, "started: shard %d from %s to %s%s", shard.get().id(),
+                    transfer.getFromNode(), transfer.getToNode(), transfer.getRepair()
+                            ? " (a repair: the replica on " + transfer.getFromNode() + " is replaced)" : "");
+        }
         return Rejection.none();
     }
 }

@@ -32,7 +32,8 @@ public record Plan(long routingVersion, String metric, long imbalanceBps, List<A
         TRANSFER("transfer"),
         LEAD("lead"),
         FINISH_DECOMMISSION("finish-decommission"),
-        ABORT_MIGRATION("abort-migration");
+        ABORT_MIGRATION("abort-migration"),
+        REMOVE_MEMBER("remove-member");
 
         private final String label;
 

@@ -62,6 +62,10 @@ public record SchedulerConfig(boolean paused, String pauseReason, TreePMap<Sched
             return Optional.of("merge-size (" + formatted(SchedulerParameter.MERGE_SIZE)
                     + ") must be below split-size (" + formatted(SchedulerParameter.SPLIT_SIZE) + ")");
         }
+        if (value(SchedulerParameter.DOWN_AFTER) <= value(SchedulerParameter.SUSPECT_AFTER)) {
+            return Optional.of("down-after (" + formatted(SchedulerParameter.DOWN_AFTER)
+                    + ") must be above suspect-after (" + formatted(SchedulerParameter.SUSPECT_AFTER) + ")");
+        }
         if (value(SchedulerParameter.MERGE_QPS) >= value(SchedulerParameter.SPLIT_QPS)) {
             return Optional.of("merge-qps (" + value(SchedulerParameter.MERGE_QPS) + ") must be below split-qps ("
                     + value(SchedulerParameter.SPLIT_QPS) + ")");
@@ -73,7 +77,22 @@ public record SchedulerConfig(boolean paused, String pauseReason, TreePMap<Sched
         return parameter.format(value(parameter));
     }
 
+    /** Every value, as the API shows it. */
     public SchedulerConfigRecord toProto() {
+        SchedulerConfigRecord.Builder builder = SchedulerConfigRecord.newBuilder()
+                .setPaused(paused)
+                .setPauseReason(pauseReason);
+        for (SchedulerParameter parameter : SchedulerParameter.values()) {
+            parameter.writeValue(builder, value(parameter));
+        }
+        return builder.build();
+    }
+
+    /**
+     * The record a snapshot keeps: parameters added after entry-format 1 are left at 0 while they
+     * have their default, so a snapshot is the same bytes an older version writes until one is set.
+     */
+    public SchedulerConfigRecord toSnapshotRecord() {
         SchedulerConfigRecord.Builder builder = SchedulerConfigRecord.newBuilder()
                 .setPaused(paused)
                 .setPauseReason(pauseReason);
@@ -83,7 +102,7 @@ public record SchedulerConfig(boolean paused, String pauseReason, TreePMap<Sched
         return builder.build();
     }
 
-    /** The configuration a record holds, or what is wrong with it. */
+    /** The configuration a record (either form) holds, or what is wrong with it. */
     public static SchedulerConfig fromProto(SchedulerConfigRecord record) {
         TreePMap<SchedulerParameter, Long> values = TreePMap.empty();
         for (SchedulerParameter parameter : SchedulerParameter.values()) {

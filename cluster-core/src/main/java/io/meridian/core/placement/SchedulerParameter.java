@@ -35,7 +35,26 @@ public enum SchedulerParameter {
     BUDGET_WINDOW("budget-window", Kind.DURATION, 60_000L, 7 * 86_400_000L, 3_600_000L,
             SchedulerConfigRecord::getBudgetWindowMs, SchedulerConfigRecord.Builder::setBudgetWindowMs),
     MIGRATION_STALL_TICKS("migration-stall-ticks", Kind.INTEGER, 1, 100_000, 30,
-            SchedulerConfigRecord::getMigrationStallTicks, (b, v) -> b.setMigrationStallTicks((int) v));
+            SchedulerConfigRecord::getMigrationStallTicks, (b, v) -> b.setMigrationStallTicks((int) v)),
+    // From meridian.entry-format 5: replication, liveness and each checker's own limit per tick.
+    REPLICAS("replicas", Kind.INTEGER, 1, 7, 3, 5,
+            SchedulerConfigRecord::getReplicas, (b, v) -> b.setReplicas((int) v)),
+    SUSPECT_AFTER("suspect-after", Kind.DURATION, 1_000, 3_600_000L, 10_000L, 5,
+            SchedulerConfigRecord::getSuspectAfterMs, SchedulerConfigRecord.Builder::setSuspectAfterMs),
+    DOWN_AFTER("down-after", Kind.DURATION, 2_000, 7 * 86_400_000L, 1_800_000L, 5,
+            SchedulerConfigRecord::getDownAfterMs, SchedulerConfigRecord.Builder::setDownAfterMs),
+    MAX_MOVES_PER_NODE("max-moves-per-node", Kind.INTEGER, 1, 100, 4, 5,
+            SchedulerConfigRecord::getMaxMovesPerNode, (b, v) -> b.setMaxMovesPerNode((int) v)),
+    REPAIR_LIMIT("repair-limit", Kind.INTEGER, 1, 1000, 4, 5,
+            SchedulerConfigRecord::getRepairLimit, (b, v) -> b.setRepairLimit((int) v)),
+    LEADER_LIMIT("leader-limit", Kind.INTEGER, 1, 1000, 2, 5,
+            SchedulerConfigRecord::getLeaderLimit, (b, v) -> b.setLeaderLimit((int) v)),
+    SPLIT_LIMIT("split-limit", Kind.INTEGER, 1, 1000, 2, 5,
+            SchedulerConfigRecord::getSplitLimit, (b, v) -> b.setSplitLimit((int) v)),
+    MERGE_LIMIT("merge-limit", Kind.INTEGER, 1, 1000, 1, 5,
+            SchedulerConfigRecord::getMergeLimit, (b, v) -> b.setMergeLimit((int) v)),
+    BALANCE_LIMIT("balance-limit", Kind.INTEGER, 1, 1000, 4, 5,
+            SchedulerConfigRecord::getBalanceLimit, (b, v) -> b.setBalanceLimit((int) v));
 
     /** How a parameter's value is written. */
     public enum Kind {
@@ -59,18 +78,30 @@ public enum SchedulerParameter {
     private final long min;
     private final long max;
     private final long defaultValue;
+    private final int sinceEntryFormat;
     private final ToLongFunction<SchedulerConfigRecord> reader;
     private final ObjLongConsumer<SchedulerConfigRecord.Builder> writer;
 
     SchedulerParameter(String key, Kind kind, long min, long max, long defaultValue,
+            ToLongFunction<SchedulerConfigRecord> reader, ObjLongConsumer<SchedulerConfigRecord.Builder> writer) {
+        this(key, kind, min, max, defaultValue, 1, reader, writer);
+    }
+
+    SchedulerParameter(String key, Kind kind, long min, long max, long defaultValue, int sinceEntryFormat,
             ToLongFunction<SchedulerConfigRecord> reader, ObjLongConsumer<SchedulerConfigRecord.Builder> writer) {
         this.key = key;
         this.kind = kind;
         this.min = min;
         this.max = max;
         this.defaultValue = defaultValue;
+        this.sinceEntryFormat = sinceEntryFormat;
         this.reader = reader;
         this.writer = writer;
+    }
+
+    /** The meridian.entry-format that introduced the parameter: the leader refuses to set it below. */
+    public int sinceEntryFormat() {
+        return sinceEntryFormat;
     }
 
     public String key() {
@@ -231,11 +262,24 @@ public enum SchedulerParameter {
         return bytes + "B";
     }
 
+    /**
+     * The value a record holds. A parameter added after entry-format 1 is 0 in the record while it
+     * has its default, so that snapshots stay byte for byte what an older version writes.
+     */
     long read(SchedulerConfigRecord record) {
-        return reader.applyAsLong(record);
+        long value = reader.applyAsLong(record);
+        return sinceEntryFormat > 1 && value == 0 ? defaultValue : value;
     }
 
+    /** Writes the value as a snapshot keeps it (see {@link #read}). */
     void write(SchedulerConfigRecord.Builder builder, long value) {
+        if (sinceEntryFormat == 1 || value != defaultValue) {
+            writer.accept(builder, value);
+        }
+    }
+
+    /** Writes the value as it is. */
+    void writeValue(SchedulerConfigRecord.Builder builder, long value) {
         writer.accept(builder, value);
     }
 

@@ -5,17 +5,20 @@ import static io.meridian.proto.RejectCode.REJECT_NODE_NOT_ELIGIBLE;
 import static io.meridian.proto.RejectCode.REJECT_NOT_A_MEMBER;
 import static io.meridian.proto.RejectCode.REJECT_NOT_FOUND;
 import static io.meridian.proto.RejectCode.REJECT_SHARD_BUSY;
+import static io.meridian.proto.RejectCode.REJECT_UNDER_REPLICATED;
 
 import io.meridian.core.Area;
 import io.meridian.core.Rejection;
 import io.meridian.core.Tx;
 import io.meridian.core.Validation;
 import io.meridian.core.migration.Migration;
+import io.meridian.core.placement.SchedulerParameter;
 import io.meridian.core.topology.Node;
 import io.meridian.proto.CreateGroup;
 import io.meridian.proto.ReassignShard;
 import io.meridian.proto.RemoveGroupMember;
 import io.meridian.proto.RoutingChange;
+import io.meridian.proto.SetGroupReplicas;
 import io.meridian.proto.TransferGroupLeadership;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -49,6 +52,13 @@ public final class RoutingApplier {
             case REMOVE_MEMBER -> Validation.allocatedId("group id", change.getRemoveMember().getGroupId())
                     .or(() -> Validation.nodeId("member", change.getRemoveMember().getNodeId()));
             case CREATE_GROUP -> validateCreateGroup(change.getCreateGroup());
+            case SET_REPLICAS -> Validation.allocatedId("group id", change.getSetReplicas().getGroupId())
+                    // replicas is a uint32: from 2^31 on it is a negative int.
+                    .or(() -> Integer.compareUnsigned(change.getSetReplicas().getReplicas(),
+                            ReplicaGroup.MAX_TARGET_REPLICAS) <= 0
+                            ? Rejection.none() : Validation.invalid("a group has 1-%d replicas (0 clears the "
+                                    + "override), got %s", ReplicaGroup.MAX_TARGET_REPLICAS,
+                                    Integer.toUnsignedString(change.getSetReplicas().getReplicas())));
             case CHANGE_NOT_SET -> Validation.invalid("routing change names no change");
         };
     }
@@ -77,8 +87,28 @@ public final class RoutingApplier {
             case TRANSFER_LEADERSHIP -> transferLeadership(tx, change.getTransferLeadership());
             case REMOVE_MEMBER -> removeMember(tx, change.getRemoveMember());
             case CREATE_GROUP -> createGroup(tx, change.getCreateGroup());
+            case SET_REPLICAS -> setReplicas(tx, change.getSetReplicas());
             case CHANGE_NOT_SET -> Validation.invalid("routing change names no change");
         };
+    }
+
+    private static Optional<Rejection> setReplicas(Tx tx, SetGroupReplicas set) {
+        Optional<ReplicaGroup> group = tx.routing().group(set.getGroupId());
+        if (group.isEmpty()) {
+            return noGroup(set.getGroupId());
+        }
+        int before = group.get().targetReplicas();
+        tx.routing(tx.routing().withGroup(group.get().withTargetReplicas(set.getReplicas())).bumped());
+        int clusterDefault = (int) tx.scheduler().value(SchedulerParameter.REPLICAS);
+        tx.changed(Area.ROUTING, "group " + group.get().id(), "target replicas %s -> %s",
+                before == 0 ? "default (" + clusterDefault + ")" : Integer.toString(before),
+                set.getReplicas() == 0 ? "default (" + clusterDefault + ")" : Integer.toString(set.getReplicas()));
+        return Rejection.none();
+    }
+
+    /** The replica count a group should have: its own target, else the scheduler's {@code replicas}. */
+    public static int target(Tx tx, ReplicaGroup group) {
+        return group.target((int) tx.scheduler().value(SchedulerParameter.REPLICAS));
     }
 
     private static Optional<Rejection> reassign(Tx tx, ReassignShard reassign) {
@@ -142,9 +172,32 @@ public final class RoutingApplier {
                     remove.getNodeId(), g.id());
         }
         ReplicaGroup next = g.withoutMember(remove.getNodeId());
+        if (!tx.admittedAt(5)) {
+            tx.routing(tx.routing().withGroup(next).bumped());
+            tx.changed(Area.ROUTING, "group " + g.id(), "removed member %s%s", remove.getNodeId(),
+                    g.leader().equals(remove.getNodeId()) ? " (it led the group; the group has no leader now)" : "");
+            return Rejection.none();
+        }
+        int target = target(tx, g);
+        int majority = target / 2 + 1;
+        if (next.members().size() < majority && !remove.getForce()) {
+            return Rejection.reject(REJECT_UNDER_REPLICATED, "removing %s would leave group %d with %d member%s, "
+                    + "below a majority (%d) of its target of %d replicas; pass force to override",
+                    remove.getNodeId(), g.id(), next.members().size(), next.members().size() == 1 ? "" : "s",
+                    majority, target);
+        }
+        String heir = "";
+        if (g.leader().equals(remove.getNodeId())) {
+            heir = next.members().stream().filter(tx.topology()::isActive).findFirst().orElse("");
+            next = next.withLeader(heir);
+        }
         tx.routing(tx.routing().withGroup(next).bumped());
-        tx.changed(Area.ROUTING, "group " + g.id(), "removed member %s%s", remove.getNodeId(),
-                g.leader().equals(remove.getNodeId()) ? " (it led the group; the group has no leader now)" : "");
+        tx.changed(Area.ROUTING, "group " + g.id(), "removed member %s%s%s", remove.getNodeId(),
+                remove.getForce() && next.members().size() < majority ? " (forced below a majority of its target)"
+                        : "",
+                !g.leader().equals(remove.getNodeId()) ? "" : heir.isEmpty()
+                        ? "; it led the group, and no remaining member is ACTIVE to lead it"
+                        : "; it led the group, " + heir + " leads it now");
         return Rejection.none();
     }
 

@@ -19,6 +19,7 @@ import io.meridian.core.token.TokenHash;
 import io.meridian.core.token.TokenState;
 import io.meridian.core.topology.Labels;
 import io.meridian.core.topology.Node;
+import io.meridian.core.topology.NodeHealth;
 import io.meridian.core.topology.NodeState;
 import io.meridian.core.topology.RaftRole;
 import io.meridian.proto.CapabilityValues;
@@ -65,6 +66,9 @@ public final class RecordCodec {
                 .setSoftwareVersion(node.softwareVersion())
                 .setJoinedAtMs(node.joinedAtMs())
                 .setStateChangedAtMs(node.stateChangedAtMs())
+                .setHealth(node.health().toProto())
+                .setHealthChangedAtMs(node.healthChangedAtMs())
+                .setLastSeenMs(node.lastSeenMs())
                 .build();
     }
 
@@ -80,7 +84,10 @@ public final class RecordCodec {
                 NodeState.fromProto(record.getState()).orElseThrow(() -> bad("node state " + record.getState())),
                 role(record.getRole()), role(record.getRequestedRole()), record.getSoftwareVersion(),
                 nonNegative("joined_at_ms", record.getJoinedAtMs()),
-                nonNegative("state_changed_at_ms", record.getStateChangedAtMs()));
+                nonNegative("state_changed_at_ms", record.getStateChangedAtMs()),
+                NodeHealth.fromRecord(record.getHealth()).orElseThrow(() -> bad("node health " + record.getHealth())),
+                nonNegative("health_changed_at_ms", record.getHealthChangedAtMs()),
+                nonNegative("last_seen_ms", record.getLastSeenMs()));
     }
 
     public static GroupRecord toProto(ReplicaGroup group) {
@@ -88,6 +95,7 @@ public final class RecordCodec {
                 .setGroupId(group.id())
                 .addAllMembers(group.members())
                 .setLeader(group.leader())
+                .setTargetReplicas(group.targetReplicas())
                 .build();
     }
 
@@ -101,7 +109,7 @@ public final class RecordCodec {
         if (members.size() != record.getMembersCount()) {
             throw new IllegalArgumentException("group " + record.getGroupId() + " lists a member twice");
         }
-        return new ReplicaGroup(record.getGroupId(), members, record.getLeader());
+        return new ReplicaGroup(record.getGroupId(), members, record.getLeader(), record.getTargetReplicas());
     }
 
     public static ShardRecord toProto(Shard shard) {
@@ -146,13 +154,15 @@ public final class RecordCodec {
                 .setPlannedRoutingVersion(migration.plannedRoutingVersion())
                 .setReason(migration.reason())
                 .setTargetGroupId(migration.targetGroupId())
+                .setRepair(migration.repair())
                 .build();
     }
 
     public static Migration fromProto(MigrationRecord record) {
         positive("migration id", record.getMigrationId());
         positive("shard id", record.getShardId());
-        check(Validation.nodeId("source node", record.getFromNode())
+        check((record.getRepair() && record.getFromNode().isEmpty() ? Optional.<io.meridian.core.Rejection>empty()
+                : Validation.nodeId("source node", record.getFromNode()))
                 .or(() -> Validation.nodeId("target node", record.getToNode())));
         return new Migration(record.getMigrationId(), record.getShardId(), record.getFromNode(), record.getToNode(),
                 MigrationPhase.fromProto(record.getPhase())
@@ -162,7 +172,7 @@ public final class RecordCodec {
                         record.getStartedAtMs()),
                 nonNegative("updated_at_ms", record.getUpdatedAtMs()), record.getAbortReason(),
                 nonNegative("planned_routing_version", record.getPlannedRoutingVersion()), record.getReason(),
-                nonNegative("target_group_id", record.getTargetGroupId()));
+                nonNegative("target_group_id", record.getTargetGroupId()), record.getRepair());
     }
 
     public static JoinTokenRecord toProto(JoinToken token) {

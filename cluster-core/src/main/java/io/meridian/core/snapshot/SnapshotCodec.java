@@ -117,7 +117,7 @@ public final class SnapshotCodec {
             writer.frame(SnapshotRecord.newBuilder()
                     .setNodeCapabilities(RecordCodec.toProto(entry.getKey(), entry.getValue())).build());
         }
-        writer.frame(SnapshotRecord.newBuilder().setSchedulerConfig(image.scheduler().toProto()).build());
+        writer.frame(SnapshotRecord.newBuilder().setSchedulerConfig(image.scheduler().toSnapshotRecord()).build());
         for (CatalogEntry entry : image.catalog().entries().values()) {
             writer.frame(SnapshotRecord.newBuilder().setCatalogEntry(RecordCodec.toProto(entry)).build());
         }

@@ -12,6 +12,9 @@ import org.pcollections.TreePMap;
  * @param requestedRole the role the node was admitted for; only VOTER nodes are promoted
  * @param joinedAtMs logical time it joined
  * @param stateChangedAtMs logical time of its last change of state or role
+ * @param health UP, or DOWN as the leader recorded it
+ * @param healthChangedAtMs logical time its health was last recorded (0: never)
+ * @param lastSeenMs when the leader last heard from it, as of that record (the leader's clock; 0: never recorded)
  */
 public record Node(
         String id,
@@ -23,7 +26,10 @@ public record Node(
         RaftRole requestedRole,
         String softwareVersion,
         long joinedAtMs,
-        long stateChangedAtMs) {
+        long stateChangedAtMs,
+        NodeHealth health,
+        long healthChangedAtMs,
+        long lastSeenMs) {
 
     /** Label key of a node's availability zone. */
     public static final String ZONE = "zone";
@@ -39,6 +45,18 @@ public record Node(
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(requestedRole, "requestedRole");
         Objects.requireNonNull(softwareVersion, "softwareVersion");
+        Objects.requireNonNull(health, "health");
+    }
+
+    /** A node as it joins or is bootstrapped: UP, never judged. */
+    public static Node joined(String id, String raftAddress, String apiAddress, TreePMap<String, String> labels,
+            NodeState state, RaftRole role, RaftRole requestedRole, long atMs) {
+        return new Node(id, raftAddress, apiAddress, labels, state, role, requestedRole, "", atMs, atMs,
+                NodeHealth.UP, 0, 0);
+    }
+
+    public boolean isDown() {
+        return health == NodeHealth.DOWN;
     }
 
     /** The zone label, or empty. */
@@ -62,16 +80,21 @@ public record Node(
 
     public Node withState(NodeState next, long atMs) {
         return new Node(id, raftAddress, apiAddress, labels, next, role, requestedRole, softwareVersion,
-                joinedAtMs, atMs);
+                joinedAtMs, atMs, health, healthChangedAtMs, lastSeenMs);
     }
 
     public Node withRole(RaftRole next, long atMs) {
         return new Node(id, raftAddress, apiAddress, labels, state, next, requestedRole, softwareVersion,
-                joinedAtMs, atMs);
+                joinedAtMs, atMs, health, healthChangedAtMs, lastSeenMs);
     }
 
     public Node withAdvertisement(String api, TreePMap<String, String> newLabels, String version) {
         return new Node(id, raftAddress, api, newLabels, state, role, requestedRole, version, joinedAtMs,
-                stateChangedAtMs);
+                stateChangedAtMs, health, healthChangedAtMs, lastSeenMs);
+    }
+
+    public Node withHealth(NodeHealth next, long atMs, long seenMs) {
+        return new Node(id, raftAddress, apiAddress, labels, state, role, requestedRole, softwareVersion, joinedAtMs,
+                stateChangedAtMs, next, atMs, seenMs);
     }
 }

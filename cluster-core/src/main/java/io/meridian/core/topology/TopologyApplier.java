@@ -28,6 +28,7 @@ import io.meridian.proto.ConfigureMembership;
 import io.meridian.proto.FinishDecommission;
 import io.meridian.proto.InitialMember;
 import io.meridian.proto.JoinNode;
+import io.meridian.proto.MarkNodeHealth;
 import io.meridian.proto.StartDecommission;
 import io.meridian.proto.TopologyChange;
 import java.util.ArrayList;
@@ -77,6 +78,18 @@ public final class TopologyApplier {
                                 : CapabilityApplier.validateAdvertisement(ad.getNodeId(), ad.getCapabilities()));
             }
             case CONFIGURE_MEMBERSHIP -> validateConfigure(change.getConfigureMembership());
+            case MARK_HEALTH -> {
+                MarkNodeHealth mark = change.getMarkHealth();
+                yield Validation.nodeId("node id", mark.getNodeId())
+                        .or(() -> NodeHealth.fromEntry(mark.getHealth()).isPresent() ? Rejection.none()
+                                : Validation.invalid("health must be UP or DOWN, got %s", mark.getHealth()))
+                        // A uint64: from 2^63 on it is a negative long, which no snapshot would read back.
+                        .or(() -> mark.getLastSeenMs() >= 0 ? Rejection.none()
+                                : Validation.invalid("last seen of %s, %s, is not a time", mark.getNodeId(),
+                                        Long.toUnsignedString(mark.getLastSeenMs())))
+                        .or(() -> Validation.text("health reason", mark.getReason()));
+            }
+            case DEMOTE -> Validation.nodeId("node id", change.getDemote().getNodeId());
             case CHANGE_NOT_SET -> Validation.invalid("topology change names no change");
         };
     }
@@ -154,8 +167,47 @@ public final class TopologyApplier {
             case LEAVE -> leave(tx, change.getLeave().getNodeId());
             case ADVERTISE -> advertise(tx, change.getAdvertise());
             case CONFIGURE_MEMBERSHIP -> configure(tx, change.getConfigureMembership());
+            case MARK_HEALTH -> markHealth(tx, change.getMarkHealth());
+            case DEMOTE -> demote(tx, change.getDemote().getNodeId());
             case CHANGE_NOT_SET -> Validation.invalid("topology change names no change");
         };
+    }
+
+    private static Optional<Rejection> markHealth(Tx tx, MarkNodeHealth mark) {
+        Optional<Node> found = tx.topology().node(mark.getNodeId());
+        if (found.isEmpty()) {
+            return RoutingApplier.noNode(mark.getNodeId());
+        }
+        Node node = found.get();
+        NodeHealth next = NodeHealth.fromEntry(mark.getHealth()).orElseThrow();
+        if (node.state() == NodeState.DECOMMISSIONED) {
+            return Rejection.reject(REJECT_ILLEGAL_TRANSITION, "%s is DECOMMISSIONED; its health is not judged",
+                    node.id());
+        }
+        if (node.health() == next) {
+            return Rejection.reject(REJECT_ILLEGAL_TRANSITION, "%s is %s already", node.id(), next);
+        }
+        tx.topology(tx.topology().withNode(node.withHealth(next, tx.now(), mark.getLastSeenMs())));
+        tx.changed(Area.TOPOLOGY, "node " + node.id(), "%s -> %s%s", node.health(), next,
+                mark.getReason().isEmpty() ? "" : ": " + mark.getReason());
+        return Rejection.none();
+    }
+
+    private static Optional<Rejection> demote(Tx tx, String nodeId) {
+        Optional<Node> found = tx.topology().node(nodeId);
+        if (found.isEmpty()) {
+            return RoutingApplier.noNode(nodeId);
+        }
+        Node node = found.get();
+        if (!node.isVoter()) {
+            return Rejection.reject(REJECT_ILLEGAL_TRANSITION, "%s is not a voter", nodeId);
+        }
+        if (tx.topology().countedVoters() - (node.isCountedVoter() ? 1 : 0) == 0) {
+            return Rejection.reject(REJECT_LAST_VOTER, "%s is the last voter; the metadata group keeps one", nodeId);
+        }
+        tx.topology(tx.topology().withNode(node.withRole(RaftRole.LEARNER, tx.now())));
+        tx.changed(Area.TOPOLOGY, "node " + nodeId, "demoted from voter to learner");
+        return Rejection.none();
     }
 
     private static Optional<Rejection> bootstrap(Tx tx, BootstrapCluster bootstrap) {
@@ -173,9 +225,9 @@ public final class TopologyApplier {
         long now = tx.now();
         TreeSet<String> ids = new TreeSet<>();
         for (InitialMember member : bootstrap.getMembersList()) {
-            topology = topology.withNode(new Node(member.getNodeId(), member.getRaftAddress(), member.getApiAddress(),
-                    Labels.fromProto(member.getLabelsList()), NodeState.ACTIVE, RaftRole.VOTER, RaftRole.VOTER, "",
-                    now, now));
+            topology = topology.withNode(Node.joined(member.getNodeId(), member.getRaftAddress(),
+                    member.getApiAddress(), Labels.fromProto(member.getLabelsList()), NodeState.ACTIVE, RaftRole.VOTER,
+                    RaftRole.VOTER, now));
             ids.add(member.getNodeId());
             tx.changed(Area.TOPOLOGY, "node " + member.getNodeId(), "registered as an ACTIVE voter at %s",
                     member.getRaftAddress());
@@ -206,9 +258,8 @@ public final class TopologyApplier {
                     join.getRaftAddress(), sameAddress.get().id());
         }
         RaftRole requested = RaftRole.fromProto(join.getRequestedRole()).orElse(RaftRole.VOTER);
-        Node node = new Node(join.getNodeId(), join.getRaftAddress(), join.getApiAddress(),
-                Labels.fromProto(join.getLabelsList()), NodeState.JOINING, RaftRole.LEARNER, requested, "",
-                tx.now(), tx.now());
+        Node node = Node.joined(join.getNodeId(), join.getRaftAddress(), join.getApiAddress(),
+                Labels.fromProto(join.getLabelsList()), NodeState.JOINING, RaftRole.LEARNER, requested, tx.now());
         tx.topology(tx.topology().withNode(node));
         tx.changed(Area.TOPOLOGY, "node " + node.id(), "joined as a JOINING learner at %s%s", node.raftAddress(),
                 node.labels().isEmpty() ? "" : " with labels " + Labels.format(node.labels()));
