@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
+import io.meridian.core.Area;
 import io.meridian.core.MetadataImage;
 import io.meridian.core.Rejection;
+import io.meridian.core.placement.SchedulerParameter;
 import io.meridian.core.snapshot.SnapshotCodec;
 import io.meridian.core.testing.Effort;
 import io.meridian.core.testing.EntryGen;
@@ -63,7 +65,11 @@ class ApplierPropertyTest {
                 "routing:TRANSFER_LEADERSHIP", "join_token:ISSUED", "join_token:REVOKED", "join_token:EXPIRED",
                 "batch", "ghost:INSERT", "ghost:INCREF", "ghost:DECREF", "ghost:PURGE", "ghost:SWEEP",
                 "edge_cache:ENABLE", "edge_cache:DISABLE", "edge_cache:STATS", "capability_advertisement",
-                "scheduler_control:SET", "catalog_ddl");
+                "scheduler_control:SET", "catalog_ddl",
+                // What entry-format 5 added.
+                "topology:MARK_HEALTH", "topology:DEMOTE", "routing:SET_REPLICAS", "routing:REMOVE_MEMBER:force",
+                "placement:TRANSFER:repair", "placement:TRANSFER:repair adding a replica",
+                "migration_abort:keep_routing", "migration_abort:undid its cutover", "scheduler_control:SET:format 5");
     }
 
     private static void checkEveryEntry(List<MetadataEntry> log, TreeMap<String, Integer> applied) {
@@ -78,21 +84,38 @@ class ApplierPropertyTest {
                         .isEqualTo(before);
             } else {
                 applied.merge(kind(entry), 1, Integer::sum);
+                if (undidItsCutover(entry, result.outcome())) {
+                    applied.merge("migration_abort:undid its cutover", 1, Integer::sum);
+                }
             }
             assertThat(result.image().index()).isEqualTo(before.index() + (admitted ? 1 : 0));
         }
+    }
+
+    /** An abort naming no compensation that moved its shard back: entry-format 5's undoing of a cutover. */
+    private static boolean undidItsCutover(MetadataEntry entry, Outcome outcome) {
+        return entry.hasMigrationAbort() && entry.getMigrationAbort().getCompensationsCount() == 0
+                && outcome instanceof Outcome.Applied applied
+                && applied.changes().stream().anyMatch(change -> change.area() == Area.ROUTING);
     }
 
     private static String kind(MetadataEntry entry) {
         String kind = entry.getKindCase().name().toLowerCase(java.util.Locale.ROOT);
         return switch (entry.getKindCase()) {
             case TOPOLOGY -> kind + ":" + entry.getTopology().getChangeCase();
-            case ROUTING -> kind + ":" + entry.getRouting().getChangeCase();
-            case PLACEMENT -> kind + ":" + entry.getPlacement().getCommandCase();
+            case ROUTING -> kind + ":" + entry.getRouting().getChangeCase()
+                    + (entry.getRouting().getRemoveMember().getForce() ? ":force" : "");
+            case PLACEMENT -> kind + ":" + entry.getPlacement().getCommandCase()
+                    + (!entry.getPlacement().getTransfer().getRepair() ? ""
+                            : entry.getPlacement().getTransfer().getFromNode().isEmpty() ? ":repair adding a replica"
+                            : ":repair");
+            case MIGRATION_ABORT -> kind + (entry.getMigrationAbort().getKeepRouting() ? ":keep_routing" : "");
+            case SCHEDULER_CONTROL -> kind + ":" + entry.getSchedulerControl().getControlCase()
+                    + (SchedulerParameter.forKey(entry.getSchedulerControl().getSet().getKey())
+                            .filter(p -> p.sinceEntryFormat() == 5).isPresent() ? ":format 5" : "");
             case JOIN_TOKEN -> kind + ":" + entry.getJoinToken().getTransitionCase();
             case GHOST -> kind + ":" + entry.getGhost().getChangeCase();
             case EDGE_CACHE -> kind + ":" + entry.getEdgeCache().getChangeCase();
-            case SCHEDULER_CONTROL -> kind + ":" + entry.getSchedulerControl().getControlCase();
             default -> kind;
         };
     }

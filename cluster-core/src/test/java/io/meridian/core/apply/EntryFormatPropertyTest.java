@@ -31,7 +31,11 @@ class EntryFormatPropertyTest {
 
     /** The image with every member supporting one entry-format more than the cluster is at. */
     private static MetadataImage oneFormatUp(MetadataImage image) {
-        long next = CapabilityGate.value(image.capabilities(), FORMAT) + 1;
+        return atFormat(image, CapabilityGate.value(image.capabilities(), FORMAT) + 1);
+    }
+
+    /** The image with every member supporting entry-format 1 to {@code next}. */
+    private static MetadataImage atFormat(MetadataImage image, long next) {
         TreePSet<Long> supported = TreePSet.empty();
         for (long v = 1; v <= next; v++) {
             supported = supported.plus(v);
@@ -77,6 +81,36 @@ class EntryFormatPropertyTest {
                 MetadataImage expected = atN.image();
                 MetadataImage actual = atNPlusOne.image().withCapabilities(expected.capabilities());
                 assertThat(actual).as(stamped.toString()).isEqualTo(expected);
+            }
+        });
+    }
+
+    /**
+     * The rules entry-format 5 added are keyed on the format stamped on the entry, never on the
+     * cluster's value when it is applied: an entry the leader admitted at 5 applies the same on a
+     * replica whose cluster has dropped to 4 since (a member joined without an advertisement).
+     */
+    @Test
+    void anEntryAdmittedAtFormat5AppliesIdenticallyWhenTheClusterHasDroppedTo4() {
+        qt().withExamples(Effort.examples(300)).forAll(EntryGen.log(60)).checkAssert(log -> {
+            Replay replay = EntryGen.start();
+            MetadataApplier applier = new MetadataApplier();
+            for (MetadataEntry entry : log) {
+                MetadataImage before = replay.image();
+                int logged = replay.log().size();
+                ApplyResult at5 = replay.apply(entry);
+                if (replay.log().size() == logged || replay.log().get(logged).getEntryFormat() < 5) {
+                    continue;
+                }
+                MetadataEntry stamped = replay.log().get(logged);
+                ApplyResult at4 = applier.apply(atFormat(before, 4),
+                        new EntryContext(replay.image().provenance().term(), replay.image().index()), stamped);
+
+                assertThat(withoutCapabilityChanges(at4.outcome())).as(stamped.toString())
+                        .isEqualTo(withoutCapabilityChanges(at5.outcome()));
+                MetadataImage expected = at5.image();
+                assertThat(at4.image().withCapabilities(expected.capabilities())).as(stamped.toString())
+                        .isEqualTo(expected);
             }
         });
     }

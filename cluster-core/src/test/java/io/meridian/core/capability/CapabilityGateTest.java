@@ -9,9 +9,16 @@ import io.meridian.core.Rejection;
 import io.meridian.core.testing.Entries;
 import io.meridian.core.testing.Replay;
 import io.meridian.core.topology.VoterPolicy;
+import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.NodeHealthProto;
 import io.meridian.proto.RejectCode;
+import io.meridian.proto.RemoveGroupMember;
+import io.meridian.proto.RoutingChange;
+import io.meridian.proto.SetGroupReplicas;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CapabilityGateTest {
 
@@ -71,5 +78,81 @@ class CapabilityGateTest {
         assertThat(policy.promoteAfterMs()).isEqualTo(VoterPolicy.DEFAULT_PROMOTE_AFTER_MS);
         assertThat(applied.changes()).anySatisfy(change -> assertThat(change.description()).contains(
                 "promotion criteria ignored"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 4})
+    void belowEntryFormat5TheLeaderDropsAnEntryFormatTheProposerWroteItself(long format) {
+        // A replica of an older release does not know the field: it would halt on the entry.
+        Replay replay = Replay.bootstrapped("n1", "n2", "n3");
+        if (format > 1) {
+            replay.atEntryFormat(format);
+        }
+        MetadataEntry forged = Entries.removeMember(1, "n1").toBuilder().setEntryFormat(5).build();
+
+        assertThat(CapabilityGate.adapt(replay.image().capabilities(), forged, Replay.START_MS).getEntryFormat())
+                .isZero();
+
+        replay.applied(forged);
+        assertThat(replay.log().get(replay.log().size() - 1).getEntryFormat()).isZero();
+        // Applied by the rules of the cluster's format: the group is left without a leader.
+        assertThat(replay.image().routing().group(1).orElseThrow().hasLeader()).isFalse();
+    }
+
+    @Test
+    void fromEntryFormat5TheLeaderStampsTheClustersFormatOverWhateverTheProposerWrote() {
+        Replay replay = Replay.bootstrapped("n1", "n2", "n3").atEntryFormat(5);
+
+        for (int written : new int[] {0, 1, 4, 9}) {
+            MetadataEntry entry = Entries.catalogDdl("x").toBuilder().setEntryFormat(written).build();
+            assertThat(CapabilityGate.adapt(replay.image().capabilities(), entry, Replay.START_MS).getEntryFormat())
+                    .as("written %d", written).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void whatEntryFormat5AddedNeedsEntryFormat5() {
+        assertThat(CapabilityGate.requirement(Entries.markHealth("n1", NodeHealthProto.NODE_HEALTH_DOWN)))
+                .isEqualTo(CapabilityGate.REPAIR);
+        assertThat(CapabilityGate.requirement(Entries.demote("n1"))).isEqualTo(CapabilityGate.REPAIR);
+        assertThat(CapabilityGate.requirement(Entries.setReplicas(1, 5))).isEqualTo(CapabilityGate.REPAIR);
+        assertThat(CapabilityGate.requirement(Entries.removeMember(1, "n1", true))).isEqualTo(CapabilityGate.REPAIR);
+        assertThat(CapabilityGate.requirement(Entries.repair(1, "", "n4"))).isEqualTo(CapabilityGate.REPAIR);
+        assertThat(CapabilityGate.requirement(Entries.abortKeepingRouting(1, "x"))).isEqualTo(CapabilityGate.REPAIR);
+        assertThat(CapabilityGate.requirement(Entries.setScheduler("down-after", "1h")))
+                .isEqualTo(CapabilityGate.REPAIR);
+        assertThat(CapabilityGate.requirement(Entries.batch(Entries.catalogDdl("x"), Entries.setReplicas(1, 2))))
+                .isEqualTo(CapabilityGate.REPAIR);
+        // Compensations are routing changes too: one of entry-format 5 makes its abort need 5.
+        assertThat(CapabilityGate.requirement(Entries.abort(1, "x", Entries.reassignChange(1, 1, "n1"),
+                RoutingChange.newBuilder().setSetReplicas(SetGroupReplicas.newBuilder().setGroupId(1)
+                        .setReplicas(5))))).isEqualTo(CapabilityGate.REPAIR);
+        assertThat(CapabilityGate.requirement(Entries.abort(1, "x", RoutingChange.newBuilder().setRemoveMember(
+                RemoveGroupMember.newBuilder().setGroupId(1).setNodeId("n1").setForce(true)))))
+                .isEqualTo(CapabilityGate.REPAIR);
+        // Their older forms stay in the first catalogue.
+        assertThat(CapabilityGate.requirement(Entries.abort(1, "x", Entries.reassignChange(1, 1, "n1"),
+                RoutingChange.newBuilder().setRemoveMember(RemoveGroupMember.newBuilder().setGroupId(1)
+                        .setNodeId("n1")))).minimum()).isEqualTo(1);
+        assertThat(CapabilityGate.requirement(Entries.removeMember(1, "n1", false)).minimum()).isEqualTo(1);
+        assertThat(CapabilityGate.requirement(Entries.transfer(1, "n1", "n4")).minimum()).isEqualTo(1);
+        assertThat(CapabilityGate.requirement(Entries.abort(1, "x")).minimum()).isEqualTo(1);
+        assertThat(CapabilityGate.requirement(Entries.setScheduler("tick-interval", "5s")).minimum()).isEqualTo(1);
+        assertThat(CapabilityGate.requirement(Entries.setScheduler("no-such-key", "5s")).minimum()).isEqualTo(1);
+    }
+
+    @Test
+    void anAbortWhoseCompensationOnlyEntryFormat5KnowsIsRefusedBeforeTheLogBelow5() {
+        // A replica of entry-format 4 reads such a compensation as one that names no change.
+        Replay replay = Replay.bootstrapped("n1", "n2", "n3", "n4").atEntryFormat(4);
+        replay.applied(Entries.removeMember(1, "n4"));
+        replay.applied(Entries.transfer(1, "n1", "n4"));
+        int logged = replay.log().size();
+
+        replay.rejected(Entries.abort(1, "x", RoutingChange.newBuilder().setSetReplicas(
+                SetGroupReplicas.newBuilder().setGroupId(1).setReplicas(5))), RejectCode.REJECT_CAPABILITY_GATED);
+
+        assertThat(replay.log()).hasSize(logged);
+        assertThat(replay.image().routing().group(1).orElseThrow().targetReplicas()).isZero();
     }
 }

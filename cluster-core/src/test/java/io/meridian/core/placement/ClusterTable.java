@@ -28,6 +28,7 @@ import io.meridian.proto.InitialMember;
 import io.meridian.proto.Label;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.MigrationPhaseProto;
+import io.meridian.proto.NodeHealthProto;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +92,7 @@ final class ClusterTable {
     private final List<ShardRow> shards;
     private final Replay replay;
     private final TreeMap<String, Long> groupIds = new TreeMap<>();
+    private final TreeSet<String> suspects = new TreeSet<>();
 
     private ClusterTable(List<NodeRow> nodes, List<ShardRow> shards) {
         this.nodes = nodes;
@@ -398,7 +400,8 @@ final class ClusterTable {
         for (ShardRow shard : shards) {
             if (shard.sizeBytes() != null && image.routing().shard(shard.id()).isPresent()) {
                 shardReports.put(shard.id(), new LoadView.ShardReport(shard.id(), shard.sizeBytes(),
-                        shard.sizeBytes() / 1024, shard.qps(), 0, shard.splitKey()));
+                        shard.sizeBytes() / 1024, shard.qps(), 0, shard.splitKey(),
+                        image.routing().shard(shard.id()).orElseThrow().epoch()));
             }
         }
         return new LoadView(nodeReports, shardReports);
@@ -409,7 +412,25 @@ final class ClusterTable {
     }
 
     Plan plan(Map<Long, Integer> stallTicks) {
-        return Planner.plan(image(), load(), stallTicks, now());
+        return Planner.plan(image(), load(), liveness(), stallTicks, now());
+    }
+
+    /** The leader's view of liveness: the nodes marked SUSPECT. */
+    Liveness liveness() {
+        return new Liveness(suspects);
+    }
+
+    /** Marks nodes SUSPECT in the leader's view (soft state, not in the log). */
+    ClusterTable suspect(String... ids) {
+        suspects.addAll(List.of(ids));
+        return this;
+    }
+
+    /** Records a node's health through the log, as the leader does after down-after (entry-format 5). */
+    ClusterTable health(String id, NodeHealthProto health) {
+        replay.applied(Entries.markHealth(id, health));
+        suspects.remove(id);
+        return this;
     }
 
     /** Starts a real move of a replica: a transfer, left in PLANNED. Returns the migration id. */

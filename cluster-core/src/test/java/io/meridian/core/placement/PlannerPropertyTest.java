@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
+import io.meridian.core.MetadataImage;
 import io.meridian.core.apply.ApplyResult;
 import io.meridian.core.apply.Invariants;
 import io.meridian.core.apply.Outcome;
@@ -13,6 +14,7 @@ import io.meridian.core.topology.Node;
 import io.meridian.core.topology.NodeState;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.MigrationPhaseProto;
+import io.meridian.proto.NodeHealthProto;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -51,11 +53,12 @@ class PlannerPropertyTest {
     }
 
     /** A random cluster and what happens to it before the planner looks. */
-    record Scenario(String table, int entryFormat, List<String> settings, List<Move> moves, int stallTicks) {
+    record Scenario(String table, int entryFormat, List<String> settings, List<Move> moves, int stallTicks,
+            List<String> down, List<String> suspect) {
         @Override
         public String toString() {
             return "\n" + table + "entry-format " + entryFormat + ", settings " + settings + ", moves " + moves
-                    + ", stall ticks " + stallTicks + "\n";
+                    + ", stall ticks " + stallTicks + ", down " + down + ", suspect " + suspect + "\n";
         }
     }
 
@@ -161,8 +164,25 @@ class PlannerPropertyTest {
                 moves.add(new Move(draw(in, 0, 7), draw(in, 0, 2), draw(in, 0, 7), draw(in, 0, 4),
                         draw(in, 0, 1) == 0));
             }
-            return new Scenario(nodes + "\n" + shards, draw(in, 0, 1) == 0 ? 1 : 3, settings, moves,
-                    draw(in, 0, 40));
+            int format = pick(in, List.of(1, 3, 5, 5));
+            List<String> down = new ArrayList<>();
+            List<String> suspect = new ArrayList<>();
+            for (int i = 1; i < nodeCount; i++) {
+                int health = draw(in, 0, 9);
+                if (health == 0 && format >= 5 && !states.get(i).equals("JOINING")) {
+                    down.add(ids.get(i));
+                } else if (health == 1) {
+                    suspect.add(ids.get(i));
+                }
+            }
+            if (format >= 5 && draw(in, 0, 2) == 0) {
+                settings.add("replicas=" + draw(in, 1, 4));
+            }
+            if (format >= 5 && draw(in, 0, 2) == 0) {
+                settings.add(pick(in, List.of("repair-limit", "split-limit", "balance-limit", "leader-limit"))
+                        + "=" + draw(in, 1, 3));
+            }
+            return new Scenario(nodes + "\n" + shards, format, settings, moves, draw(in, 0, 40), down, suspect);
         };
         return gen.describedAs(Scenario::toString);
     }
@@ -177,6 +197,8 @@ class PlannerPropertyTest {
             int eq = setting.indexOf('=');
             cluster.set(setting.substring(0, eq), setting.substring(eq + 1));
         }
+        scenario.down().forEach(id -> cluster.health(id, NodeHealthProto.NODE_HEALTH_DOWN));
+        cluster.suspect(scenario.suspect().toArray(new String[0]));
         for (Move move : scenario.moves()) {
             List<Long> shards = new ArrayList<>(cluster.image().routing().shards().keySet());
             long shard = shards.get(move.shard() % shards.size());
@@ -187,7 +209,7 @@ class PlannerPropertyTest {
             List<String> from = new ArrayList<>(group.members());
             List<String> to = new ArrayList<>();
             for (Node node : cluster.image().topology().nodes().values()) {
-                if (node.state() == NodeState.ACTIVE && !group.isMember(node.id())) {
+                if (node.state() == NodeState.ACTIVE && !node.isDown() && !group.isMember(node.id())) {
                     to.add(node.id());
                 }
             }
@@ -225,7 +247,7 @@ class PlannerPropertyTest {
             case TRANSFER -> List.of(entry.getPlacement().getTransfer().getShardId());
             case ABORT_MIGRATION -> List.of(cluster.image().migrations()
                     .migration(entry.getMigrationAbort().getMigrationId()).orElseThrow().shardId());
-            case LEAD, FINISH_DECOMMISSION -> List.of();
+            case LEAD, FINISH_DECOMMISSION, REMOVE_MEMBER -> List.of();
         };
     }
 
@@ -236,10 +258,11 @@ class PlannerPropertyTest {
             for (int tick = 1; tick <= 3; tick++) {
                 Map<Long, Integer> stalls = stalls(cluster, scenario.stallTicks());
                 LoadView load = cluster.load();
-                Plan plan = Planner.plan(cluster.image(), load, stalls, cluster.now());
+                Plan plan = Planner.plan(cluster.image(), load, cluster.liveness(), stalls, cluster.now());
 
-                assertThat(Planner.plan(cluster.image(), load, stalls, cluster.now())).as("tick %d", tick)
-                        .isEqualTo(plan);
+                assertThat(Planner.plan(cluster.image(), load, cluster.liveness(), stalls, cluster.now()))
+                        .as("tick %d", tick).isEqualTo(plan);
+                MetadataImage before = cluster.image();
                 assertThat(plan.actions().size()).as("tick %d", tick)
                         .isLessThanOrEqualTo(cluster.image().scheduler().maxActionsPerTick());
                 List<Long> shards = new ArrayList<>();
@@ -257,9 +280,26 @@ class PlannerPropertyTest {
                             .isInstanceOf(Outcome.Applied.class);
                     Invariants.check(result.image());
                 }
+                noGroupDroppedBelowAMajorityOfItsTarget(before, cluster.image(), tick, plan);
                 cluster.replay().advance(10_000);
             }
         });
+    }
+
+    /** A group holding shards that the plan shrank keeps at least a majority of its target. */
+    private static void noGroupDroppedBelowAMajorityOfItsTarget(MetadataImage before, MetadataImage after, int tick,
+            Plan plan) {
+        for (ReplicaGroup group : before.routing().groups().values()) {
+            if (after.routing().shardCount(group.id()) == 0) {
+                continue;
+            }
+            after.routing().group(group.id()).ifPresent(now -> {
+                int majority = Replicas.target(after, now) / 2 + 1;
+                assertThat(now.members().size()).as("tick %d: group %d had %s, has %s after %s", tick, group.id(),
+                        group.members(), now.members(), plan.actions().stream().map(Plan.Action::description).toList()).isGreaterThanOrEqualTo(Math.min(group.members().size(),
+                        majority));
+            });
+        }
     }
 
     /**
@@ -271,8 +311,8 @@ class PlannerPropertyTest {
         TreeMap<Plan.Kind, Integer> planned = new TreeMap<>();
         qt().withFixedSeed(20261123L).withExamples(Effort.examples(300)).forAll(scenarios()).checkAssert(scenario -> {
             ClusterTable cluster = build(scenario);
-            Plan plan = Planner.plan(cluster.image(), cluster.load(), stalls(cluster, scenario.stallTicks()),
-                    cluster.now());
+            Plan plan = Planner.plan(cluster.image(), cluster.load(), cluster.liveness(),
+                    stalls(cluster, scenario.stallTicks()), cluster.now());
             plan.actions().forEach(a -> planned.merge(a.kind(), 1, Integer::sum));
         });
         assertThat(planned.keySet()).containsExactlyInAnyOrder(Plan.Kind.values());

@@ -26,7 +26,11 @@ import io.meridian.proto.JoinTokenTransition;
 import io.meridian.proto.Label;
 import io.meridian.proto.LeaveCluster;
 import io.meridian.proto.MergeShards;
+import io.meridian.proto.DemoteNode;
+import io.meridian.proto.MarkNodeHealth;
 import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.NodeHealthProto;
+import io.meridian.proto.SetGroupReplicas;
 import io.meridian.proto.MigrationAbort;
 import io.meridian.proto.MigrationCheckpoint;
 import io.meridian.proto.MigrationPhaseProto;
@@ -137,6 +141,30 @@ public final class Entries {
                 .setCapabilities(ByteString.copyFrom(capabilities))));
     }
 
+    public static MetadataEntry markHealth(String nodeId, NodeHealthProto health) {
+        return topology(TopologyChange.newBuilder().setMarkHealth(MarkNodeHealth.newBuilder().setNodeId(nodeId)
+                .setHealth(health).setReason("test")));
+    }
+
+    public static MetadataEntry markHealth(String nodeId, NodeHealthProto health, long lastSeenMs, String reason) {
+        return topology(TopologyChange.newBuilder().setMarkHealth(MarkNodeHealth.newBuilder().setNodeId(nodeId)
+                .setHealth(health).setLastSeenMs(lastSeenMs).setReason(reason)));
+    }
+
+    public static MetadataEntry demote(String nodeId) {
+        return topology(TopologyChange.newBuilder().setDemote(DemoteNode.newBuilder().setNodeId(nodeId)));
+    }
+
+    public static MetadataEntry setReplicas(long group, int replicas) {
+        return routing(RoutingChange.newBuilder().setSetReplicas(SetGroupReplicas.newBuilder().setGroupId(group)
+                .setReplicas(replicas)));
+    }
+
+    public static MetadataEntry removeMember(long group, String nodeId, boolean force) {
+        return routing(RoutingChange.newBuilder().setRemoveMember(RemoveGroupMember.newBuilder().setGroupId(group)
+                .setNodeId(nodeId).setForce(force)));
+    }
+
     public static MetadataEntry configureMembership(Integer min, Integer target, Boolean autoPromote) {
         ConfigureMembership.Builder configure = ConfigureMembership.newBuilder();
         if (min != null) {
@@ -200,6 +228,12 @@ public final class Entries {
                 TransferReplica.newBuilder().setShardId(shard).setFromNode(from).setToNode(to)), 0);
     }
 
+    /** A repair: the replica on {@code from} (DOWN or leaving) replaced on {@code to}; an empty from adds one. */
+    public static MetadataEntry repair(long shard, String from, String to) {
+        return placement(PlacementCommand.newBuilder().setTransfer(
+                TransferReplica.newBuilder().setShardId(shard).setFromNode(from).setToNode(to).setRepair(true)), 0);
+    }
+
     public static MetadataEntry placement(PlacementCommand.Builder command, long plannedRoutingVersion) {
         return MetadataEntry.newBuilder().setPlacement(command.setPlannedRoutingVersion(plannedRoutingVersion)).build();
     }
@@ -222,6 +256,12 @@ public final class Entries {
             abort.addCompensations(compensation);
         }
         return MetadataEntry.newBuilder().setMigrationAbort(abort).build();
+    }
+
+    /** An abort that leaves the shard where the migration's cutover put it. */
+    public static MetadataEntry abortKeepingRouting(long migration, String reason) {
+        return MetadataEntry.newBuilder().setMigrationAbort(MigrationAbort.newBuilder().setMigrationId(migration)
+                .setReason(reason).setKeepRouting(true)).build();
     }
 
     /** The SHA-256 of a token text, as the cluster stores it. */

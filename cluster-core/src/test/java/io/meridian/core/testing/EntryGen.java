@@ -8,7 +8,10 @@ import static org.quicktheories.generators.SourceDSL.strings;
 import io.meridian.proto.JoinNode;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.MigrationPhaseProto;
+import io.meridian.proto.NodeHealthProto;
 import io.meridian.proto.RaftRoleProto;
+import io.meridian.proto.RoutingChange;
+import io.meridian.proto.SetGroupReplicas;
 import io.meridian.proto.SweepVerdictProto;
 import io.meridian.proto.TokenConsumed;
 import java.nio.charset.StandardCharsets;
@@ -77,6 +80,18 @@ public final class EntryGen {
         return Generate.pick(List.of("a", "b", "c"));
     }
 
+    /** A node, or none: a repair without a source adds a replica. */
+    static Gen<String> source() {
+        return Generate.frequency(weight(3, node()), weight(1, Generate.constant("")));
+    }
+
+    static Gen<NodeHealthProto> health() {
+        return Generate.frequency(
+                weight(3, Generate.constant(NodeHealthProto.NODE_HEALTH_DOWN)),
+                weight(3, Generate.constant(NodeHealthProto.NODE_HEALTH_UP)),
+                weight(1, Generate.constant(NodeHealthProto.NODE_HEALTH_UNSPECIFIED)));
+    }
+
     static Gen<MigrationPhaseProto> phase() {
         return Generate.frequency(
                 weight(3, Generate.constant(MigrationPhaseProto.MIGRATION_PHASE_COPYING)),
@@ -134,7 +149,7 @@ public final class EntryGen {
         kinds.add(weight(1, node().map(Entries::disableEdgeCache)));
         kinds.add(weight(2, node().zip(integers().between(0, 100), integers().between(0, 100),
                 (n, h, m) -> Entries.edgeStats(n, h, m))));
-        kinds.add(weight(1, node().zip(integers().between(1, 3), (n, v) -> Entries.advertiseCapabilities(n,
+        kinds.add(weight(1, node().zip(integers().between(1, 5), (n, v) -> Entries.advertiseCapabilities(n,
                 Entries.capabilities("meridian.entry-format", v == 1 ? new long[] {1} : new long[] {1, v})))));
         kinds.add(weight(1, booleans().all().map(p -> p ? Entries.pauseScheduler("p") : Entries.resumeScheduler())));
         kinds.add(weight(1, Generate.pick(List.of("tick-interval=5s", "split-size=1MiB", "merge-size=2GiB",
@@ -148,7 +163,37 @@ public final class EntryGen {
         // Promotion criteria: applied only once the cluster negotiated entry-format 2, else ignored.
         kinds.add(weight(1, integers().between(0, 3).zip(integers().between(0, 3),
                 (lag, after) -> Entries.promotionCriteria(lag * 40, after * 1_000L))));
+        // Entry-format 5: applied once the cluster negotiated it (see log()), refused before the log below.
+        kinds.add(weight(3, node().zip(health(), integers().between(-1, 100_000), (n, h, ago) ->
+                Entries.markHealth(n, h, ago < 0 ? -1 : Replay.START_MS - ago, ago % 2 == 0 ? "" : "not heard from"))));
+        kinds.add(weight(1, node().map(Entries::demote)));
+        kinds.add(weight(2, group().zip(integers().between(0, 8), Entries::setReplicas)));
+        kinds.add(weight(2, group().zip(node(), booleans().all(), Entries::removeMember)));
+        kinds.add(weight(4, shard().zip(source(), node(), Entries::repair)));
+        kinds.add(weight(1, migration().map(m -> Entries.abortKeepingRouting(m, "keep routing"))));
+        kinds.add(weight(1, migration().zip(group(), integers().between(0, 7), (m, g, r) -> Entries.abort(m,
+                "resized", RoutingChange.newBuilder().setSetReplicas(SetGroupReplicas.newBuilder().setGroupId(g)
+                        .setReplicas(r))))));
+        // A move that applies in the start state (shards 1 and 2 in group {n1,n2,n3}; n4, n5 ACTIVE).
+        kinds.add(weight(2, Generate.longRange(1, 2).zip(Generate.pick(List.of("n1", "n2", "n3", "")),
+                Generate.pick(List.of("n4", "n5")), booleans().all(), (shard, from, to, repair) -> repair
+                        ? Entries.repair(shard, from, to)
+                        : Entries.transfer(shard, from.isEmpty() ? "n1" : from, to))));
+        kinds.add(weight(1, Generate.pick(List.of("replicas=5", "replicas=3", "replicas=1", "replicas=8",
+                "suspect-after=20s", "suspect-after=2h", "down-after=1m", "down-after=5s", "max-moves-per-node=2",
+                "repair-limit=3", "leader-limit=1", "split-limit=2", "merge-limit=3", "balance-limit=9")).map(kv ->
+                Entries.setScheduler(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1)))));
         return Generate.frequency(kinds);
+    }
+
+    /**
+     * The members of {@link #start()} upgraded together: n1-n5 advertise entry-format 1-5, so the
+     * cluster negotiates 5 until a member joins or advertises less.
+     */
+    public static MetadataEntry upgradeToEntryFormat5() {
+        byte[] five = Entries.capabilities("meridian.entry-format", new long[] {1, 2, 3, 4, 5});
+        return Entries.batch(NODES.subList(0, 5).stream().map(n -> Entries.advertiseCapabilities(n, five))
+                .toArray(MetadataEntry[]::new));
     }
 
     /** Any entry: mostly single entries, sometimes a batch of two or three. */
@@ -158,8 +203,40 @@ public final class EntryGen {
         return Generate.frequency(weight(9, single()), weight(1, batch));
     }
 
-    /** A log of 1 to max entries. */
+    /** The checkpoints that take a PLANNED migration through to its cutover, all at once. */
+    public static MetadataEntry toCutover(long migration) {
+        return Entries.batch(Entries.checkpoint(migration, MigrationPhaseProto.MIGRATION_PHASE_COPYING, 0, ""),
+                Entries.checkpoint(migration, MigrationPhaseProto.MIGRATION_PHASE_CATCHING_UP, 0, ""),
+                Entries.checkpoint(migration, MigrationPhaseProto.MIGRATION_PHASE_CUTOVER, 0, ""));
+    }
+
+    /**
+     * How a log opens: mostly with nothing, sometimes with migration 1 of shard 1 (a transfer, a
+     * repair that adds a replica, or one that replaces one) taken to its cutover, which random
+     * entries seldom manage; the aborts, checkpoints and moves that follow then meet it there.
+     */
+    static Gen<List<MetadataEntry>> opening() {
+        return Generate.frequency(
+                weight(2, Generate.constant(List.of())),
+                weight(1, Generate.pick(List.of(Entries.transfer(1, "n1", "n4"), Entries.repair(1, "", "n4"),
+                        Entries.repair(1, "n3", "n5"))).map(move -> List.of(move, toCutover(1)))));
+    }
+
+    /**
+     * A log of 1 to max entries. Half of the logs open with {@link #upgradeToEntryFormat5()}, so that
+     * what entry-format 5 added is applied too (and entries admitted at 5 meet a cluster whose format
+     * drops again when a node joins or advertises less); then comes the {@link #opening()}.
+     */
     public static Gen<List<MetadataEntry>> log(int max) {
-        return lists().of(entry()).ofSizeBetween(1, max);
+        return lists().of(entry()).ofSizeBetween(1, max).zip(booleans().all(), opening(),
+                (entries, upgraded, opening) -> {
+                    List<MetadataEntry> log = new ArrayList<>(max);
+                    if (upgraded) {
+                        log.add(upgradeToEntryFormat5());
+                    }
+                    log.addAll(opening);
+                    log.addAll(entries);
+                    return List.copyOf(log.subList(0, Math.min(log.size(), max)));
+                });
     }
 }

@@ -6,7 +6,9 @@ import io.meridian.core.apply.ApplyResult;
 import io.meridian.core.apply.EntryContext;
 import io.meridian.core.apply.MetadataApplier;
 import io.meridian.core.apply.Outcome;
+import io.meridian.core.capability.CapabilityCatalog;
 import io.meridian.core.capability.CapabilityGate;
+import io.meridian.core.topology.Node;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.RejectCode;
 import java.util.ArrayList;
@@ -36,6 +38,28 @@ public final class Replay {
         Replay replay = new Replay();
         replay.applied(Entries.bootstrap(nodeIds));
         return replay;
+    }
+
+    /**
+     * Has every member advertise meridian.entry-format 1 to {@code format} through the log, so the
+     * cluster negotiates {@code format}; fails the test if it does not.
+     */
+    public Replay atEntryFormat(long format) {
+        long[] supported = new long[(int) format];
+        for (int i = 0; i < supported.length; i++) {
+            supported[i] = i + 1;
+        }
+        for (Node node : image.topology().nodes().values()) {
+            if (node.state().isMember()) {
+                applied(Entries.advertiseCapabilities(node.id(),
+                        Entries.capabilities(CapabilityCatalog.ENTRY_FORMAT.name(), supported)));
+            }
+        }
+        long negotiated = CapabilityGate.value(image.capabilities(), CapabilityCatalog.ENTRY_FORMAT.name());
+        if (negotiated != format) {
+            throw new AssertionError("the cluster negotiated entry-format " + negotiated + ", not " + format);
+        }
+        return this;
     }
 
     public MetadataImage image() {
