@@ -17,6 +17,7 @@ import io.meridian.node.api.NodeRuntime;
 import io.meridian.node.api.RemoteAddress;
 import io.meridian.node.api.RequestIdentity;
 import io.meridian.node.leader.LeaderServices;
+import io.meridian.node.leader.LivenessMonitor;
 import io.meridian.node.leader.LoadStore;
 import io.meridian.node.leader.MembershipReconciler;
 import io.meridian.node.leader.PlacementScheduler;
@@ -98,6 +99,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     private final LeaderServices leaderServices;
     private final LoadStore load = new LoadStore(System::currentTimeMillis);
     private final PlacementScheduler placement;
+    private final LivenessMonitor liveness;
     private final RaftMembership membership;
     private final CompletableFuture<Stop> stopped = new CompletableFuture<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -124,10 +126,12 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 config.tuning());
         MembershipReconciler reconciler = new MembershipReconciler(prefix, config.nodeId(), stateMachine::image,
                 membership, () -> gateway, System::nanoTime);
+        this.liveness = LivenessMonitor.onSystemClocks(prefix, config.nodeId(), stateMachine::image,
+                membership::followers);
         this.placement = new PlacementScheduler(prefix, scheduler, stateMachine::image, this::propose,
-                this::isLeader, load);
+                this::isLeader, load, liveness::liveness);
         this.leaderServices = new LeaderServices(prefix, scheduler, stateMachine::image, () -> gateway,
-                this::raftMembers, reconciler, placement);
+                this::raftMembers, reconciler, placement, liveness);
         this.apiAddress = config.apiAddress();
         this.integrity = new IntegrityCheck(prefix, System::currentTimeMillis);
     }
@@ -552,6 +556,11 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     @Override
     public LoadStore load() {
         return load;
+    }
+
+    @Override
+    public LivenessMonitor liveness() {
+        return liveness;
     }
 
     /** The id of the member that leads, as this node's Raft server knows it. */

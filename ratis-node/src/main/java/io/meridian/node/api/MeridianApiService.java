@@ -9,6 +9,7 @@ import io.meridian.core.MetadataImage;
 import io.meridian.core.Rejection;
 import io.meridian.core.Validation;
 import io.meridian.core.apply.EntryValidator;
+import io.meridian.core.routing.Shard;
 import io.meridian.core.session.SessionApplier;
 import io.meridian.core.token.JoinToken;
 import io.meridian.core.token.TokenHash;
@@ -66,6 +67,7 @@ import io.meridian.proto.ResolveGhostReply;
 import io.meridian.proto.ResolveGhostRequest;
 import io.meridian.proto.RevokeTokenRequest;
 import io.meridian.proto.RoutingChange;
+import io.meridian.proto.RoutingCheckReply;
 import io.meridian.proto.RoutingReply;
 import io.meridian.proto.SchedulerConfigRecord;
 import io.meridian.proto.SchedulerControl;
@@ -529,6 +531,11 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
     }
 
     @Override
+    public void checkRouting(ReadOptions request, StreamObserver<RoutingCheckReply> out) {
+        read(request.getStale(), out, Views::routingCheck);
+    }
+
+    @Override
     public void listShards(ListShardsRequest request, StreamObserver<ListShardsReply> out) {
         read(request.getStale(), out, image -> Views.shards(image, request));
     }
@@ -602,15 +609,16 @@ public final class MeridianApiService extends MeridianServiceGrpc.MeridianServic
                 throw ApiErrors.notFound("node " + request.getNodeId() + " is not in the cluster's topology; only "
                         + "members report load");
             }
-            node.load().accept(request);
+            MetadataImage image = node.stateMachine().image();
+            node.load().accept(request, id -> image.routing().shard(id).map(Shard::epoch).orElse(-1L));
             return ReportLoadReply.newBuilder().setLeaderId(node.nodeId()).build();
         }, leader -> leader.reportLoad(request));
     }
 
     @Override
     public void getLoad(GetLoadRequest request, StreamObserver<LoadReply> out) {
-        onLeader(out, scheduler -> Views.load(node.stateMachine().image(), node.load().view(), node.load().now(),
-                request).setLeaderId(node.nodeId()).build(), leader -> leader.getLoad(request));
+        onLeader(out, scheduler -> Views.load(node.stateMachine().image(), node.load().view(), node.liveness(),
+                node.load().now(), request).setLeaderId(node.nodeId()).build(), leader -> leader.getLoad(request));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.meridian.node.api;
 
+import io.meridian.node.leader.LivenessMonitor;
 import io.meridian.node.leader.LoadStore;
 import io.meridian.node.leader.PlacementScheduler;
 import io.meridian.node.raft.RaftGateway;
@@ -40,6 +41,9 @@ public interface NodeRuntime {
 
     /** The load reports this node keeps (only the leader takes any). */
     LoadStore load();
+
+    /** The liveness judgement (meaningful while this node leads). */
+    LivenessMonitor liveness();
 
     /** The API address of the node that leads (this one included), when known. */
     Optional<String> leaderApiAddress();

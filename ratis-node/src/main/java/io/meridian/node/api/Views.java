@@ -9,6 +9,8 @@ import io.meridian.core.ghost.GhostStub;
 import io.meridian.core.ghost.GhostTableStats;
 import io.meridian.core.migration.Migration;
 import io.meridian.core.placement.LoadView;
+import io.meridian.core.placement.Replicas;
+import io.meridian.core.placement.SchedulerParameter;
 import io.meridian.core.routing.Key;
 import io.meridian.core.routing.ReplicaGroup;
 import io.meridian.core.routing.Shard;
@@ -19,12 +21,15 @@ import io.meridian.core.topology.Labels;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.NodeState;
 import io.meridian.core.topology.RaftRole;
+import io.meridian.node.leader.LivenessMonitor;
 import io.meridian.proto.CapabilitiesReply;
 import io.meridian.proto.EdgeCacheNodeRecord;
 import io.meridian.proto.GetCatalogReply;
 import io.meridian.proto.GetCatalogRequest;
 import io.meridian.proto.GetLoadRequest;
 import io.meridian.proto.GroupInfo;
+import io.meridian.proto.GroupProblemKind;
+import io.meridian.proto.GroupProblemRecord;
 import io.meridian.proto.ListEdgeCachesReply;
 import io.meridian.proto.ListGhostsReply;
 import io.meridian.proto.ListGhostsRequest;
@@ -39,6 +44,7 @@ import io.meridian.proto.NodeInfo;
 import io.meridian.proto.NodeLoad;
 import io.meridian.proto.RaftRoleProto;
 import io.meridian.proto.ResolveGhostReply;
+import io.meridian.proto.RoutingCheckReply;
 import io.meridian.proto.RoutingReply;
 import io.meridian.proto.ShardLoad;
 import io.meridian.proto.TokenInfo;
@@ -224,10 +230,29 @@ public final class Views {
         return reply.build();
     }
     /** The load the leader holds: every node of topology with what it hosts, and the asked shards. */
-    public static LoadReply.Builder load(MetadataImage image, LoadView load, long nowMs, GetLoadRequest request) {
+    public static RoutingCheckReply routingCheck(MetadataImage image) {
+        RoutingCheckReply.Builder reply = RoutingCheckReply.newBuilder().setIndex(image.index())
+                .setDefaultReplicas((int) image.scheduler().value(SchedulerParameter.REPLICAS));
+        for (Replicas.Problem problem : Replicas.problems(image)) {
+            reply.addProblems(GroupProblemRecord.newBuilder().setGroupId(problem.groupId())
+                    .setKind(switch (problem.kind()) {
+                        case UNDER_REPLICATED -> GroupProblemKind.GROUP_PROBLEM_KIND_UNDER_REPLICATED;
+                        case OVER_REPLICATED -> GroupProblemKind.GROUP_PROBLEM_KIND_OVER_REPLICATED;
+                        case LEADERLESS -> GroupProblemKind.GROUP_PROBLEM_KIND_LEADERLESS;
+                    })
+                    .setMembers(problem.members()).setLive(problem.live()).setTarget(problem.target())
+                    .setLeader(problem.leader()).setShards(problem.shards()).addAllLost(problem.lost()));
+        }
+        return reply.build();
+    }
+
+    public static LoadReply.Builder load(MetadataImage image, LoadView load, LivenessMonitor liveness, long nowMs,
+            GetLoadRequest request) {
         java.util.TreeMap<String, NodeLoad.Builder> nodes = new java.util.TreeMap<>();
         for (Node node : image.topology().nodes().values()) {
-            NodeLoad.Builder record = NodeLoad.newBuilder().setNodeId(node.id());
+            NodeLoad.Builder record = NodeLoad.newBuilder().setNodeId(node.id())
+                    .setHealth(liveness.verdict(node))
+                    .setLastSeenAgeMs(liveness.silenceMs(node.id()));
             LoadView.NodeReport report = load.nodes().get(node.id());
             if (report != null) {
                 record.setReported(true).setCapacityBytes(report.capacityBytes()).setUsedBytes(report.usedBytes())

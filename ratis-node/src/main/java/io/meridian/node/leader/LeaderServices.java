@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The work only the leader does, started when this replica becomes leader and stopped when it
  * stops being one: bootstrapping a new cluster's topology and routing, recording the expiry of
- * join tokens, reconciling the Raft configuration with topology, and the placement scheduler.
+ * join tokens, reconciling the Raft configuration with topology, judging liveness, and the
+ * placement scheduler.
  * Each service proposes through the log like any client; entries carry what they were decided against, so a
  * proposal from a deposed leader is rejected at apply instead of executed.
  *
@@ -40,6 +41,7 @@ public final class LeaderServices {
     private static final long RETRY_MS = 500;
     private static final long TOKEN_SWEEP_MS = 10_000;
     private static final long RECONCILE_MS = 250;
+    private static final long LIVENESS_MS = 500;
 
     private final String prefix;
     private final ScheduledExecutorService scheduler;
@@ -48,6 +50,7 @@ public final class LeaderServices {
     private final Supplier<Collection<RaftPeer>> members;
     private final MembershipReconciler reconciler;
     private final PlacementScheduler placement;
+    private final LivenessMonitor liveness;
     private final List<ScheduledFuture<?>> running = new ArrayList<>();
     private long generation;
     private long reconcilerGeneration = -1;
@@ -55,7 +58,7 @@ public final class LeaderServices {
 
     public LeaderServices(String prefix, ScheduledExecutorService scheduler, Supplier<MetadataImage> image,
             Supplier<RaftGateway> gateway, Supplier<Collection<RaftPeer>> members, MembershipReconciler reconciler,
-            PlacementScheduler placement) {
+            PlacementScheduler placement, LivenessMonitor liveness) {
         this.prefix = prefix;
         this.scheduler = scheduler;
         this.image = image;
@@ -63,6 +66,7 @@ public final class LeaderServices {
         this.members = members;
         this.reconciler = reconciler;
         this.placement = placement;
+        this.liveness = liveness;
     }
 
     /** Starts the leader's work; a second call while leading does nothing. */
@@ -77,6 +81,9 @@ public final class LeaderServices {
         running.add(scheduler.scheduleWithFixedDelay(() -> expireTokens(current), TOKEN_SWEEP_MS, TOKEN_SWEEP_MS,
                 TimeUnit.MILLISECONDS));
         running.add(scheduler.scheduleWithFixedDelay(() -> reconcile(current), RECONCILE_MS, RECONCILE_MS,
+                TimeUnit.MILLISECONDS));
+        liveness.reset();
+        running.add(scheduler.scheduleWithFixedDelay(() -> judgeLiveness(current), LIVENESS_MS, LIVENESS_MS,
                 TimeUnit.MILLISECONDS));
         placement.start();
     }
@@ -154,6 +161,26 @@ public final class LeaderServices {
             } catch (RuntimeException e) {
                 LOG.warn("{}: Membership reconciliation failed; the next pass retries.", prefix, e);
             }
+        }
+    }
+
+    /** One pass of the liveness judgement; DOWN and UP verdicts go through the log. */
+    private void judgeLiveness(long expected) {
+        RaftGateway raft = gateway.get();
+        if (!stillLeading(expected) || raft == null) {
+            return;
+        }
+        try {
+            liveness.check(entry -> {
+                if (!stillLeading(expected)) {
+                    throw WriteFailure.notTaken("no longer leading", null);
+                }
+                return raft.submitAndWait(entry);
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: The liveness check failed; the next pass retries.", prefix, e);
         }
     }
 

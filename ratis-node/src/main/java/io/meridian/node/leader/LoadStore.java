@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
 
 /**
  * The load the data nodes report, as the leader keeps it: soft state, like PD's heartbeats. A
@@ -63,8 +64,11 @@ public final class LoadStore {
         return Optional.empty();
     }
 
-    /** Takes a node's report (checked with {@link #problem} first). */
-    public synchronized void accept(LoadReport report) {
+    /**
+     * Takes a node's report (checked with {@link #problem} first), noting each shard's epoch in
+     * routing now, so that the planner can tell a report that predates a split or a move.
+     */
+    public synchronized void accept(LoadReport report, LongUnaryOperator epochOf) {
         long now = clock.getAsLong();
         nodes.put(report.getNodeId(), new LoadView.NodeReport(report.getNodeId(), report.getCapacityBytes(),
                 report.getUsedBytes(), now));
@@ -72,7 +76,8 @@ public final class LoadStore {
             Optional<Key> splitKey = shard.getSplitKey().isEmpty() ? Optional.empty()
                     : Optional.of(Key.of(shard.getSplitKey()));
             shards.put(shard.getShardId(), new LoadView.ShardReport(shard.getShardId(), shard.getSizeBytes(),
-                    shard.getKeys(), shard.getReadsPerSec(), shard.getWritesPerSec(), splitKey));
+                    shard.getKeys(), shard.getReadsPerSec(), shard.getWritesPerSec(), splitKey,
+                    epochOf.applyAsLong(shard.getShardId())));
         }
         view = null;
     }

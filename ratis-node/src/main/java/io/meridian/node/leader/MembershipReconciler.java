@@ -11,7 +11,9 @@ import io.meridian.node.raft.RaftMembership;
 import io.meridian.node.raft.RaftMembership.Conf;
 import io.meridian.node.raft.RaftMembership.Progress;
 import io.meridian.node.raft.WriteFailure;
+import io.meridian.core.capability.CapabilityGate;
 import io.meridian.proto.ActivateNode;
+import io.meridian.proto.DemoteNode;
 import io.meridian.proto.EntryOutcome;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.PromoteNode;
@@ -107,7 +109,8 @@ public final class MembershipReconciler {
         long commit = raft.commitIndex();
         trackCaughtUp(current.topology(), conf, progress, commit);
         Optional<MetadataEntry> proposal = activation(current.topology(), conf, progress, commit)
-                .or(() -> promotion(current.topology(), conf));
+                .or(() -> promotion(current.topology(), conf))
+                .or(() -> demotion(current));
         if (proposal.isPresent()) {
             propose(proposal.get());
         }
@@ -250,14 +253,23 @@ public final class MembershipReconciler {
         return Optional.empty();
     }
 
-    /** While voters are below target: the learner that stayed caught up long enough, new zones first. */
+    /** Voters that count towards the minimum and are not recorded DOWN. */
+    private static long healthyVoters(TopologyImage topology) {
+        return topology.nodes().values().stream().filter(node -> node.isCountedVoter() && !node.isDown()).count();
+    }
+
+    /**
+     * While healthy voters are below target (a voter DOWN counts as missing): the learner that
+     * stayed caught up long enough, zones without a healthy voter first.
+     */
     private Optional<MetadataEntry> promotion(TopologyImage topology, Conf conf) {
         VoterPolicy policy = topology.voterPolicy();
-        if (!policy.autoPromote() || topology.countedVoters() >= policy.targetVoters()) {
+        if (!policy.autoPromote() || healthyVoters(topology) >= policy.targetVoters()) {
             return Optional.empty();
         }
         Set<String> voterZones = new TreeSet<>();
-        topology.nodes().values().stream().filter(Node::isCountedVoter).forEach(node -> voterZones.add(node.zone()));
+        topology.nodes().values().stream().filter(node -> node.isCountedVoter() && !node.isDown())
+                .forEach(node -> voterZones.add(node.zone()));
         long now = nanoTime.getAsLong();
         long window = TimeUnit.MILLISECONDS.toNanos(policy.promoteAfterMs());
         return topology.nodes().values().stream()
@@ -271,13 +283,32 @@ public final class MembershipReconciler {
                         .setPromote(PromoteNode.newBuilder().setNodeId(node.id()))).build());
     }
 
+    /**
+     * Once healthy voters reach the target without it (a learner was promoted in its place), a voter
+     * recorded DOWN is demoted to learner; the configuration step that follows makes it a listener,
+     * so the quorum is counted among members that answer. Never the last healthy replacement: the
+     * voters that remain are the healthy ones, a majority of the new configuration.
+     */
+    private Optional<MetadataEntry> demotion(MetadataImage image) {
+        TopologyImage topology = image.topology();
+        if (!CapabilityGate.allows(image.capabilities(), CapabilityGate.REPAIR)
+                || healthyVoters(topology) < Math.max(1, topology.voterPolicy().targetVoters())) {
+            return Optional.empty();
+        }
+        return topology.nodes().values().stream().filter(node -> node.isVoter() && node.isDown()).findFirst()
+                .map(node -> MetadataEntry.newBuilder().setTopology(TopologyChange.newBuilder()
+                        .setDemote(DemoteNode.newBuilder().setNodeId(node.id()))).build());
+    }
+
     private void propose(MetadataEntry entry) throws InterruptedException {
         RaftGateway raftGateway = gateway.get();
         if (raftGateway == null) {
             return;
         }
-        String what = entry.getTopology().hasActivate() ? "activate " + entry.getTopology().getActivate().getNodeId()
-                : "promote " + entry.getTopology().getPromote().getNodeId();
+        TopologyChange change = entry.getTopology();
+        String what = change.hasActivate() ? "activate " + change.getActivate().getNodeId()
+                : change.hasPromote() ? "promote " + change.getPromote().getNodeId()
+                : "demote DOWN voter " + change.getDemote().getNodeId();
         try {
             EntryOutcome outcome = raftGateway.submitAndWait(entry);
             if (outcome.hasRejection()) {

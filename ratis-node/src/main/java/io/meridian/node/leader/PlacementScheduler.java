@@ -3,6 +3,7 @@ package io.meridian.node.leader;
 import io.meridian.core.MetadataImage;
 import io.meridian.core.ghost.GhostSweep;
 import io.meridian.core.migration.Migration;
+import io.meridian.core.placement.Liveness;
 import io.meridian.core.placement.Plan;
 import io.meridian.core.placement.Planner;
 import io.meridian.node.raft.WriteFailure;
@@ -57,6 +58,7 @@ public final class PlacementScheduler {
     private final Proposer proposer;
     private final BooleanSupplier raftLeader;
     private final LoadStore load;
+    private final Supplier<Liveness> liveness;
     private final Map<Long, Progress> progress = new HashMap<>();
     private ScheduledFuture<?> next;
     private long generation;
@@ -76,13 +78,14 @@ public final class PlacementScheduler {
     }
 
     public PlacementScheduler(String prefix, ScheduledExecutorService executor, Supplier<MetadataImage> image,
-            Proposer proposer, BooleanSupplier raftLeader, LoadStore load) {
+            Proposer proposer, BooleanSupplier raftLeader, LoadStore load, Supplier<Liveness> liveness) {
         this.prefix = prefix;
         this.executor = executor;
         this.image = image;
         this.proposer = proposer;
         this.raftLeader = raftLeader;
         this.load = load;
+        this.liveness = liveness;
     }
 
     /** Starts ticking with a fresh view: no load, no stall counts. A second call does nothing. */
@@ -137,7 +140,7 @@ public final class PlacementScheduler {
     /** What a tick would propose now, planned the same way, proposing nothing. */
     public Plan dryRun() {
         MetadataImage state = image.get();
-        return Planner.plan(state, load.view(), stallCounts(state, false), load.now());
+        return Planner.plan(state, load.view(), liveness.get(), stallCounts(state, false), load.now());
     }
 
     private void tick(long expected) {
@@ -169,7 +172,7 @@ public final class PlacementScheduler {
                     previous.applied(), why);
             return;
         }
-        Plan plan = Planner.plan(state, load.view(), stalls, now);
+        Plan plan = Planner.plan(state, load.view(), liveness.get(), stalls, now);
         PlanReply.Builder record = planRecord(plan);
         long proposed = previous.proposed();
         long applied = previous.applied();
