@@ -7,6 +7,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.ClientStreamTracer;
 import io.grpc.Context;
 import io.grpc.ForwardingClientCall.SimpleForwardingClientCall;
 import io.grpc.ForwardingClientCallListener.SimpleForwardingClientCallListener;
@@ -64,6 +65,7 @@ import io.meridian.proto.ResolveGhostReply;
 import io.meridian.proto.ResolveGhostRequest;
 import io.meridian.proto.RevokeTokenRequest;
 import io.meridian.proto.RoutingChange;
+import io.meridian.proto.RoutingCheckReply;
 import io.meridian.proto.RoutingReply;
 import io.meridian.proto.SchedulerConfigRecord;
 import io.meridian.proto.SchedulerControl;
@@ -294,8 +296,10 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     public TransferLeadershipReply transferLeadership(String to) {
+        // One attempt may take the whole timeout: an election can outlast the attempt timeout, and
+        // a second attempt would report the transfer the first one made as a move to itself.
         return invoke(stub -> stub.transferLeadership(TransferLeadershipRequest.newBuilder().setTo(to).build()),
-                false);
+                false, timeout);
     }
 
     // ---- Reads. ----
@@ -332,6 +336,11 @@ public final class MeridianClient implements AutoCloseable {
 
     public RoutingReply routing() {
         return routing(ReadOptions.getDefaultInstance());
+    }
+
+    /** Groups under- or over-replicated, or without a leader that can serve. */
+    public RoutingCheckReply checkRouting(ReadOptions options) {
+        return read(stub -> stub.checkRouting(options));
     }
 
     public ListShardsReply listShards(ListShardsRequest request) {
@@ -551,11 +560,11 @@ public final class MeridianClient implements AutoCloseable {
     }
 
     private <T> T write(Function<MeridianServiceBlockingStub, T> call) {
-        return invoke(call, true);
+        return invoke(call, true, attemptTimeout);
     }
 
     private <T> T read(Function<MeridianServiceBlockingStub, T> call) {
-        return invoke(call, false);
+        return invoke(call, false, attemptTimeout);
     }
 
     /**
@@ -563,7 +572,7 @@ public final class MeridianClient implements AutoCloseable {
      * timeout passes; a write keeps one request identity throughout. Each attempt waits at most
      * the attempt timeout; after a round of every endpoint, the next round waits a little longer.
      */
-    private <T> T invoke(Function<MeridianServiceBlockingStub, T> call, boolean write) {
+    private <T> T invoke(Function<MeridianServiceBlockingStub, T> call, boolean write, Duration perAttempt) {
         if (closed.get()) {
             throw new IllegalStateException("the client is closed");
         }
@@ -580,10 +589,11 @@ public final class MeridianClient implements AutoCloseable {
                     break;
                 }
                 MeridianServiceBlockingStub stub = MeridianServiceGrpc.newBlockingStub(channels.get(index))
-                        .withDeadlineAfter(Math.min(remaining, attemptTimeout.toNanos()), TimeUnit.NANOSECONDS);
+                        .withDeadlineAfter(Math.min(remaining, perAttempt.toNanos()), TimeUnit.NANOSECONDS);
+                SentTracer sent = new SentTracer();
                 if (request != null) {
                     stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
-                            RequestHeader.of(request.id())));
+                            RequestHeader.of(request.id())), sent);
                 }
                 try {
                     T result = call.apply(stub);
@@ -611,7 +621,7 @@ public final class MeridianClient implements AutoCloseable {
                     if (!retryable(e)) {
                         throw translate(e, write);
                     }
-                    maybeApplied |= write && !certainlyNotSent(e);
+                    maybeApplied |= write && sent.sent() && !certainlyNotSent(e);
                 }
                 int leader = leaderHint.getAndSet(-1);
                 index = leader >= 0 && leader != index ? leader : (index + 1) % channels.size();
@@ -662,6 +672,34 @@ public final class MeridianClient implements AutoCloseable {
         }
         Status.Code code = e.getStatus().getCode();
         return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+    }
+
+    /**
+     * Tells whether an attempt's request went out on a connection: a call that never got one (the
+     * node refused it, or the attempt timed out connecting) reached no node, whatever its status.
+     */
+    private static final class SentTracer extends ClientStreamTracer.Factory implements ClientInterceptor {
+        private final AtomicBoolean headers = new AtomicBoolean();
+
+        boolean sent() {
+            return headers.get();
+        }
+
+        @Override
+        public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata metadata) {
+            return new ClientStreamTracer() {
+                @Override
+                public void outboundHeaders() {
+                    headers.set(true);
+                }
+            };
+        }
+
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                Channel next) {
+            return next.newCall(method, options.withStreamTracerFactory(this));
+        }
     }
 
     /** The attempt never reached a node's write path: the connection was refused, or the node said so. */

@@ -17,6 +17,7 @@ import io.meridian.proto.MigrationCheckpoint;
 import io.meridian.proto.MigrationPhaseProto;
 import io.meridian.proto.MigrationRecord;
 import io.meridian.proto.MovedEntity;
+import io.meridian.proto.NodeHealthProto;
 import io.meridian.proto.NodeInfo;
 import io.meridian.proto.NodeRecord;
 import io.meridian.proto.NodeStateProto;
@@ -36,7 +37,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -306,7 +309,7 @@ public final class Simulator {
             groups.put(group.getGroup().getGroupId(), group.getGroup());
         }
         report(topology, groups, current);
-        List<String> moves = migrate();
+        List<String> moves = migrate(down(topology));
         letGhostsGo();
         rounds++;
         View next = describe(topology, groups, current, routing.getVersion(), moves);
@@ -383,11 +386,23 @@ public final class Simulator {
         }
     }
 
-    /** Every ACTIVE, DRAINING or JOINING node reports the shards it holds a replica of. */
+    /** The nodes recorded DOWN: their data plane is gone with them. */
+    private static Set<String> down(TopologyReply topology) {
+        Set<String> out = new TreeSet<>();
+        for (NodeInfo info : topology.getNodesList()) {
+            if (info.getNode().getHealth() == NodeHealthProto.NODE_HEALTH_DOWN) {
+                out.add(info.getNode().getNodeId());
+            }
+        }
+        return out;
+    }
+
+    /** Every ACTIVE, DRAINING or JOINING node not recorded DOWN reports the shards it holds a replica of. */
     private void report(TopologyReply topology, Map<Long, GroupRecord> groups, List<ShardRecord> current) {
         for (NodeInfo info : topology.getNodesList()) {
             NodeRecord node = info.getNode();
-            if (node.getState() == NodeStateProto.NODE_STATE_DECOMMISSIONED) {
+            if (node.getState() == NodeStateProto.NODE_STATE_DECOMMISSIONED
+                    || node.getHealth() == NodeHealthProto.NODE_HEALTH_DOWN) {
                 continue;
             }
             LoadReport.Builder report = LoadReport.newBuilder().setNodeId(node.getNodeId())
@@ -414,11 +429,19 @@ public final class Simulator {
         }
     }
 
-    /** Moves every migration in flight one checkpoint further; returns what is in flight. */
-    private List<String> migrate() {
+    /**
+     * Moves every migration in flight one checkpoint further, but for those copying to a node
+     * recorded DOWN (nothing can copy to it); returns what is in flight.
+     */
+    private List<String> migrate(Set<String> down) {
         List<String> moves = new ArrayList<>();
         for (MigrationRecord migration : client.listMigrations(ListMigrationsRequest.newBuilder()
                 .setInFlightOnly(true).build()).getMigrationsList()) {
+            if (down.contains(migration.getToNode())) {
+                moves.add(String.format(Locale.ROOT, "shard %d %s -> %s stuck: %s is DOWN", migration.getShardId(),
+                        migration.getFromNode(), migration.getToNode(), migration.getToNode()));
+                continue;
+            }
             ShardData data = shards.get(migration.getShardId());
             long total = Math.max(1, data == null ? 1 : data.size);
             long copied = 0;
@@ -520,7 +543,9 @@ public final class Simulator {
             NodeRecord node = info.getNode();
             if (node.getState() != NodeStateProto.NODE_STATE_DECOMMISSIONED) {
                 perNode.put(node.getNodeId(), new long[3]);
-                states.put(node.getNodeId(), node.getState().name().replace("NODE_STATE_", ""));
+                // A node recorded DOWN is out of the balance whatever its state.
+                states.put(node.getNodeId(), node.getHealth() == NodeHealthProto.NODE_HEALTH_DOWN ? "DOWN"
+                        : node.getState().name().replace("NODE_STATE_", ""));
             }
         }
         for (ShardRecord shard : current) {
