@@ -61,6 +61,12 @@ final class ClusterCommand {
                         note = (note.isEmpty() ? "" : note + "; ") + alarmName(alarm);
                     }
                 }
+                if (!member.getError().isEmpty()) {
+                    // It did not answer: say so, and not a term or an index it never reported.
+                    table.row(member.getId(), "down", "-", "-", "-", "-", member.getApiAddress(),
+                            member.getRaftAddress(), note);
+                    continue;
+                }
                 table.row(member.getId(), member.getRole().toLowerCase(Locale.ROOT), member.getTerm(),
                         member.getCommitIndex(),
                         member.getAppliedIndex(), shortDigest(member.getStateDigest()), member.getApiAddress(),

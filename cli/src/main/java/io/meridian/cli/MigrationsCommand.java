@@ -45,8 +45,14 @@ final class MigrationsCommand {
         }
     }
 
+    /** "n1 -> n3", "n4 -> n5 (repair)", "+ n5 (repair)" for a replica added. */
+    static String move(MigrationRecord m) {
+        return (m.getFromNode().isEmpty() ? "+ " + m.getToNode() : m.getFromNode() + " -> " + m.getToNode())
+                + (m.getRepair() ? " (repair)" : "");
+    }
+
     static void row(Output.Table table, MigrationRecord m) {
-        table.row(m.getMigrationId(), m.getShardId(), m.getFromNode() + " -> " + m.getToNode(),
+        table.row(m.getMigrationId(), m.getShardId(), move(m),
                 Output.name(m.getPhase(), "MIGRATION_PHASE_"), m.getAttempt(), m.getCheckpoints(),
                 Output.time(m.getUpdatedAtMs()), m.getAbortReason().isEmpty() ? m.getReason() : m.getAbortReason());
     }

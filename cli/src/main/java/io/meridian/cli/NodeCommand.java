@@ -11,10 +11,12 @@ import io.meridian.node.RaftTuning;
 import io.meridian.node.Secret;
 import io.meridian.proto.Batch;
 import io.meridian.proto.FinishDecommission;
+import io.meridian.proto.HealthView;
 import io.meridian.proto.Label;
 import io.meridian.proto.LeaveCluster;
 import io.meridian.proto.MemberStatus;
 import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.NodeHealthProto;
 import io.meridian.proto.NodeInfo;
 import io.meridian.proto.NodeRecord;
 import io.meridian.proto.NodeStateProto;
@@ -73,8 +75,8 @@ final class NodeCommand {
             Map<String, io.meridian.proto.NodeLoad> load = new TreeMap<>();
             Output.load(client, io.meridian.proto.GetLoadRequest.getDefaultInstance())
                     .ifPresent(found -> found.getNodesList().forEach(node -> load.put(node.getNodeId(), node)));
-            Output.Table table = Output.table("NODE", "STATE", "ROLE", "ZONE", "LAG", "VERSION", "API", "REPLICAS",
-                    "LEADS", "HOSTED", "DISK USED", "BLOCKED BY");
+            Output.Table table = Output.table("NODE", "STATE", "HEALTH", "LAST SEEN", "ROLE", "ZONE", "LAG", "VERSION",
+                    "API", "REPLICAS", "LEADS", "HOSTED", "DISK USED", "BLOCKED BY");
             for (NodeInfo info : topology.getNodesList()) {
                 NodeRecord node = info.getNode();
                 MemberStatus member = members.get(node.getNodeId());
@@ -83,7 +85,13 @@ final class NodeCommand {
                         : Long.toString(Math.max(0, leaderCommit - member.getAppliedIndex()));
                 String zone = node.getLabelsList().stream().filter(l -> l.getKey().equals("zone"))
                         .map(Label::getValue).findFirst().orElse("-");
-                table.row(node.getNodeId(), Output.name(node.getState(), "NODE_STATE_"),
+                // The leader's verdict when it answered; else what the log recorded.
+                Optional<io.meridian.proto.NodeLoad> judged = usage.filter(
+                        u -> u.getHealth() != HealthView.HEALTH_VIEW_UNSPECIFIED);
+                String health = judged.map(u -> Output.name(u.getHealth(), "HEALTH_VIEW_"))
+                        .orElse(node.getHealth() == NodeHealthProto.NODE_HEALTH_DOWN ? "down" : "?");
+                String seen = judged.map(u -> Output.age(u.getLastSeenAgeMs())).orElse("-");
+                table.row(node.getNodeId(), Output.name(node.getState(), "NODE_STATE_"), health, seen,
                         Output.name(node.getRole(), "RAFT_ROLE_"), zone, lag,
                         node.getSoftwareVersion().isEmpty() ? "-" : node.getSoftwareVersion(),
                         node.getApiAddress().isEmpty() ? "-" : node.getApiAddress(),

@@ -64,6 +64,21 @@ final class Output {
         return String.format(java.util.Locale.ROOT, "%.1f%s", scaled, units[unit]);
     }
 
+    /** How long ago, for people: "now" under a second, then seconds, minutes, hours, days. */
+    static String age(long ms) {
+        if (ms < 1_000) {
+            return "now";
+        }
+        long[] units = {86_400_000L, 3_600_000L, 60_000L, 1_000L};
+        String[] names = {"d", "h", "m", "s"};
+        for (int i = 0; i < units.length; i++) {
+            if (ms >= units[i]) {
+                return ms / units[i] + names[i] + " ago";
+            }
+        }
+        return "now";
+    }
+
     /** Basis points as a percentage to one decimal. */
     static String percent(long bps) {
         return String.format(java.util.Locale.ROOT, "%.1f%%", bps / 100.0);

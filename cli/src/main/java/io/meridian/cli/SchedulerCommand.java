@@ -3,6 +3,8 @@ package io.meridian.cli;
 import io.meridian.client.MeridianClient;
 import io.meridian.core.placement.SchedulerConfig;
 import io.meridian.core.placement.SchedulerParameter;
+import io.meridian.proto.ListMigrationsRequest;
+import io.meridian.proto.MigrationRecord;
 import io.meridian.proto.PauseScheduler;
 import io.meridian.proto.PlanReasonRecord;
 import io.meridian.proto.PlanReply;
@@ -12,6 +14,7 @@ import io.meridian.proto.SchedulerControl;
 import io.meridian.proto.SchedulerStatusReply;
 import io.meridian.proto.SetSchedulerParameter;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -61,7 +64,25 @@ final class SchedulerCommand {
                 out.println("last tick: " + status.getIdleReason());
             }
             printPlan(out, last, true);
+            printRepairs(client, out);
         }
+    }
+
+    /** The repairs in flight, with how far each got. */
+    private static void printRepairs(MeridianClient client, PrintWriter out) {
+        List<MigrationRecord> repairs = client.listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true)
+                .build()).getMigrationsList().stream().filter(MigrationRecord::getRepair).toList();
+        if (repairs.isEmpty()) {
+            return;
+        }
+        out.println();
+        out.println(repairs.size() + " repair" + (repairs.size() == 1 ? "" : "s") + " in flight:");
+        Output.Table table = Output.table("MIGRATION", "SHARD", "MOVE", "PHASE", "CHECKPOINTS", "UPDATED");
+        for (MigrationRecord m : repairs) {
+            table.row(m.getMigrationId(), m.getShardId(), MigrationsCommand.move(m),
+                    Output.name(m.getPhase(), "MIGRATION_PHASE_"), m.getCheckpoints(), Output.time(m.getUpdatedAtMs()));
+        }
+        table.print(out);
     }
 
     /** `meridian scheduler plan`. */

@@ -46,8 +46,9 @@ class ClusterAndNodeCommandsTest extends CliTestBase {
         assertThat(members.lines().subList(2, 5)).allSatisfy(line -> assertThat(line).contains("voter  active"));
 
         Result list = run("node", "list").ok();
-        assertThat(list.lines().get(0)).startsWith("NODE  STATE   ROLE   ZONE  LAG  VERSION");
-        assertThat(list.lines().subList(1, 4)).allSatisfy(line -> assertThat(line).contains("active  voter"));
+        assertThat(list.lines().get(0)).startsWith("NODE  STATE   HEALTH  LAST SEEN  ROLE   ZONE  LAG  VERSION");
+        assertThat(list.lines().subList(1, 4)).allSatisfy(line -> assertThat(line)
+                .matches("n\\d\\s+active\\s+up\\s+(now|\\d+[smhd] ago)\\s+voter\\s.*"));
         TopologyReply json = run("node", "list", "-o", "json").ok().json(TopologyReply.getDefaultInstance());
         assertThat(json.getNodesList()).extracting(info -> info.getNode().getNodeId())
                 .containsExactly("n1", "n2", "n3");

@@ -80,7 +80,7 @@ class MembershipCommandsTest extends CliTestBase {
 
         await("n4 promoted (the policy's target is 4)").atMost(InProcessCluster.PATIENCE)
                 .until(() -> run("node", "list").out().lines()
-                        .anyMatch(line -> line.startsWith("n4    active  voter  d ")));
+                        .anyMatch(line -> line.matches("n4\\s+active\\s+up\\s+(now|\\d+[smhd] ago)\\s+voter\\s+d\\s.*")));
         assertThat(run("cluster", "members").ok().out()).contains("n4    voter  active");
 
         run("cluster", "policy", "--target-voters", "3").ok();

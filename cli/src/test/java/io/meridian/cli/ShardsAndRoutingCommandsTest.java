@@ -69,13 +69,19 @@ class ShardsAndRoutingCommandsTest extends CliTestBase {
                 .contains("shard 2: reassigned from group 1 to group 2 with leaseholder n2");
         assertThat(run("routing", "transfer-leadership", "--group", "2", "--to", "n1").ok().out())
                 .contains("group 2: leadership moved from n2 to n1");
-        assertThat(run("routing", "remove-member", "--group", "2", "--node", "n2").ok().out())
+        assertThat(run("routing", "remove-member", "--group", "2", "--node", "n2").refused("UNDER_REPLICATED").err())
+                .contains("below a majority (2) of its target of 3 replicas");
+        assertThat(run("routing", "remove-member", "--group", "2", "--node", "n2", "--force").ok().out())
                 .contains("group 2: removed member n2");
+        assertThat(run("routing", "replicas", "--group", "2", "1").ok().out()).contains("group 2");
 
         Result show = run("routing", "show").ok();
         assertThat(show.lines().get(0)).matches("routing version \\d+, 2 shards, 2 groups");
-        assertThat(show.lines()).contains("GROUP  MEMBERS   LEADER  SHARDS", "1      n1,n2,n3  n1      1",
-                "2      n1        n1      1");
+        assertThat(show.lines()).contains("GROUP  MEMBERS   LEADER  SHARDS  TARGET",
+                "1      n1,n2,n3  n1      1       default", "2      n1        n1      1       1");
+        assertThat(run("routing", "check").ok().out()).isEqualTo("every group holding shards has its 3 replicas "
+                + "(or its own target) and a leader that can serve\n");
+        run("routing", "replicas", "--group", "2", "8").usage("a group has 1-7 replicas");
         RoutingReply json = run("routing", "show", "-o", "json").ok().json(RoutingReply.getDefaultInstance());
         assertThat(json.getGroupsList()).hasSize(2);
         assertThat(json.getGroups(1).getShardCount()).isEqualTo(1);
