@@ -7,9 +7,11 @@ import io.meridian.core.placement.LoadView.ShardReport;
 import io.meridian.core.placement.Plan;
 import io.meridian.core.placement.Planner;
 import io.meridian.core.routing.Key;
+import io.meridian.core.capability.CapabilityCatalog;
 import io.meridian.core.testing.Entries;
 import io.meridian.proto.BootstrapCluster;
 import io.meridian.proto.InitialMember;
+import io.meridian.proto.NodeHealthProto;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -44,8 +46,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * to groups 1 and 2, so nodes n0001 and n0002 host several times the mean. Every shard reports
  * 16-80 MiB and at most 500 qps (so no pair merges), except two that report 200 MiB. A tick
  * therefore plans two splits and fills the remaining actions with balance transfers off the most
- * loaded node, and it scans everything else to find that out. The setup prints the plan it
- * measured once, so a run shows what the planner decided.
+ * loaded node, and it scans everything else to find that out. With {@code downPercent} 1, one
+ * node in a hundred (never of groups 1 and 2) is recorded DOWN on a cluster at entry-format 5, and
+ * the tick plans repairs of their replicas and moves their group leaderships first. The setup
+ * prints the plan it measured once, so a run shows what the planner decided.
  *
  * Run: {@code java -jar bench/target/meridian-bench.jar PlannerBenchmark}.
  */
@@ -67,6 +71,10 @@ public class PlannerBenchmark {
 
     @Param({"100", "1000"})
     public int nodes;
+
+    /** Percent of the nodes recorded DOWN: 0, or 1 (the repair checker then replaces their replicas). */
+    @Param({"0", "1"})
+    public int downPercent;
 
     private MetadataImage image;
     private LoadView load;
@@ -101,8 +109,16 @@ public class PlannerBenchmark {
         return group;
     }
 
-    /** The image: nodes over four zones, one group per node, shards split and reassigned to groups. */
-    static MetadataImage image(int shardCount, int nodeCount, long[] groupOf) {
+    /** The nodes recorded DOWN: every hundredth from n0050, {@code percent} in a hundred. */
+    static boolean down(int node, int percent) {
+        return percent > 0 && node % (100 / percent) == 50 % (100 / percent);
+    }
+
+    /**
+     * The image: nodes over four zones, one group per node, shards split and reassigned to groups;
+     * the cluster at entry-format 5 and the nodes {@link #down} recorded DOWN.
+     */
+    static MetadataImage image(int shardCount, int nodeCount, long[] groupOf, int downPercent) {
         Replay replay = new Replay();
         BootstrapCluster.Builder bootstrap = BootstrapCluster.newBuilder();
         for (int i = 0; i < BOOTSTRAP_NODES; i++) {
@@ -127,6 +143,15 @@ public class PlannerBenchmark {
                 replay.add(Entries.reassign(s, groupOf[s], leader(groupOf[s])));
             }
         }
+        byte[] formats = Entries.capabilities(CapabilityCatalog.ENTRY_FORMAT.name(), new long[] {1, 2, 3, 4, 5});
+        for (int i = 0; i < nodeCount; i++) {
+            replay.add(Entries.advertiseCapabilities(node(i), formats));
+        }
+        for (int i = 0; i < nodeCount; i++) {
+            if (down(i, downPercent)) {
+                replay.add(Entries.markHealth(node(i), NodeHealthProto.NODE_HEALTH_DOWN));
+            }
+        }
         return replay.flush();
     }
 
@@ -141,8 +166,9 @@ public class PlannerBenchmark {
             // The first big shard comes with the data node's split key, the other without.
             Optional<Key> splitKey = s == big[0] && s > 1
                     ? Optional.of(Key.utf8(ApplyBenchmark.key(s - 1) + "m")) : Optional.empty();
+            // Reported after the shard's last change: an epoch no shard has passed.
             shardReports.put((long) s, new ShardReport(s, size, size / 1024, random.nextInt(400),
-                    random.nextInt(100), splitKey));
+                    random.nextInt(100), splitKey, Long.MAX_VALUE));
             int first = (int) (groupOf[s] - 1);
             for (int m = 0; m < 3; m++) {
                 used[(first + m) % nodeCount] += size;
@@ -160,7 +186,7 @@ public class PlannerBenchmark {
         long started = System.nanoTime();
         Random random = new Random(42);
         long[] groupOf = placement(shards, nodes, random);
-        image = image(shards, nodes, groupOf);
+        image = image(shards, nodes, groupOf, downPercent);
         long built = System.nanoTime();
         nowMs = image.logicalTimeMs() + 1_000;
         load = load(shards, nodes, groupOf, nowMs, random);
@@ -181,8 +207,13 @@ public class PlannerBenchmark {
         for (Plan.Action action : plan.actions()) {
             System.out.println("  " + action.description());
         }
-        if (kinds.getOrDefault(Plan.Kind.SPLIT, 0) == 0 || kinds.getOrDefault(Plan.Kind.TRANSFER, 0) == 0) {
+        if (downPercent == 0 && (kinds.getOrDefault(Plan.Kind.SPLIT, 0) == 0
+                || kinds.getOrDefault(Plan.Kind.TRANSFER, 0) == 0)) {
             throw new IllegalStateException("the fixture should make the planner split and balance: " + plan);
+        }
+        if (downPercent > 0 && plan.actions().stream().noneMatch(a -> a.kind() == Plan.Kind.TRANSFER
+                && a.entry().getPlacement().getTransfer().getRepair())) {
+            throw new IllegalStateException("the fixture should make the planner repair: " + plan);
         }
     }
 

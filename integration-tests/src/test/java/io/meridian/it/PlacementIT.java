@@ -55,8 +55,11 @@ class PlacementIT {
 
     private void converge(boolean killLeader) throws Exception {
         try (InProcessCluster cluster = fiveNodes(); MeridianClient client = cluster.client()) {
+            // One replica per shard: the test is about bytes. A killed node is DOWN after 5 s,
+            // and its shards are repaired onto the others.
             configure(client, Map.of("tick-interval", "200ms", "max-actions-per-tick", "10", "split-size", "1TiB",
-                    "split-qps", "1000000000", "merge-size", "0", "migration-stall-ticks", "100"));
+                    "split-qps", "1000000000", "merge-size", "0", "migration-stall-ticks", "100", "replicas", "1"));
+            configure(client, Map.of("suspect-after", "2s", "down-after", "5s"));
             onOneNode(client, "n1");
             Simulator simulator = new Simulator(client, Simulator.Options.defaults().withShards(200).withSkew(0.8)
                     .withTotalBytes(20L << 30).withCopyBytesPerRound(2L << 30));
@@ -73,6 +76,9 @@ class PlacementIT {
                     await("some moves done").atMost(CONVERGE).until(() -> simulator.view().completedMigrations() >= 20);
                     killed = cluster.awaitLeader().nodeId();
                     cluster.kill(killed);
+                    String gone = killed;
+                    await(gone + " recorded DOWN").atMost(CONVERGE).until(() -> cluster.awaitLeader().stateMachine()
+                            .image().topology().node(gone).map(node -> node.isDown()).orElse(false));
                 }
                 try {
                     await("balanced within the threshold with nothing in flight").atMost(CONVERGE)
@@ -85,6 +91,7 @@ class PlacementIT {
                     throw e;
                 }
                 long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+                assertConverged(client);
                 SchedulerStatusReply status = client.schedulerStatus();
                 Map<Long, Integer> moves = completedMovesByShard(client);
                 int maxMoves = moves.values().stream().mapToInt(Integer::intValue).max().orElse(0);
@@ -155,11 +162,27 @@ class PlacementIT {
                 .setGroupId(group).setLeaseholder(node)).build());
     }
 
+    /**
+     * Converged, not just balanced for a moment: every group at its replica count with a leader
+     * that serves, and ten more ticks of the scheduler start no migration.
+     */
+    private static void assertConverged(MeridianClient client) {
+        assertThat(client.checkRouting(ReadOptions.getDefaultInstance()).getProblemsList()).as("routing check").isEmpty();
+        long migrations = client.listMigrations(ListMigrationsRequest.getDefaultInstance()).getMigrationsCount();
+        long ticks = client.schedulerStatus().getTicks();
+        await("ten more scheduler ticks").atMost(InProcessCluster.PATIENCE).pollInterval(Duration.ofMillis(100))
+                .until(() -> client.schedulerStatus().getTicks() >= ticks + 10);
+        assertThat(client.listMigrations(ListMigrationsRequest.getDefaultInstance()).getMigrationsCount())
+                .as("migrations started after convergence").isEqualTo(migrations);
+        assertThat(client.schedulerStatus().getLastPlan().getActionsList()).as("the last plan").isEmpty();
+    }
+
     private static boolean balanced(MeridianClient client, Simulator simulator) {
         boolean idle = client.listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true).build())
                 .getMigrationsCount() == 0;
         return idle && simulator.view().round() > 0 && simulator.view().imbalanceBps() <= THRESHOLD_BPS
-                && simulator.view().nodes().stream().allMatch(node -> node.replicas() > 0);
+                && simulator.view().nodes().stream().filter(node -> !node.state().equals("DOWN"))
+                .allMatch(node -> node.replicas() > 0);
     }
 
     private static Map<Long, Integer> completedMovesByShard(MeridianClient client) {
