@@ -6,6 +6,12 @@ import static io.meridian.core.placement.Plan.Kind.LEAD;
 import static io.meridian.core.placement.Plan.Kind.MERGE;
 import static io.meridian.core.placement.Plan.Kind.SPLIT;
 import static io.meridian.core.placement.Plan.Kind.TRANSFER;
+import static io.meridian.core.placement.PlanViews.kinds;
+import static io.meridian.core.placement.PlanViews.leads;
+import static io.meridian.core.placement.PlanViews.moves;
+import static io.meridian.core.placement.PlanViews.placement;
+import static io.meridian.core.placement.PlanViews.reasons;
+import static io.meridian.core.placement.PlanViews.transfers;
 import static io.meridian.proto.MigrationPhaseProto.MIGRATION_PHASE_COMPLETED;
 import static io.meridian.proto.MigrationPhaseProto.MIGRATION_PHASE_CUTOVER;
 import static io.meridian.proto.RejectCode.REJECT_CAPABILITY_GATED;
@@ -24,7 +30,6 @@ import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.PlacementCommand;
 import io.meridian.proto.ReassignShard;
 import io.meridian.proto.TransferGroupLeadership;
-import io.meridian.proto.TransferReplica;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -45,37 +50,6 @@ import org.junit.jupiter.api.Timeout;
 class PlannerTest {
 
     private static final long MIB = 1L << 20;
-
-    private static List<Plan.Kind> kinds(Plan plan) {
-        return plan.actions().stream().map(Plan.Action::kind).toList();
-    }
-
-    private static List<TransferReplica> transfers(Plan plan) {
-        return plan.actions().stream().filter(a -> a.kind() == TRANSFER)
-                .map(a -> a.entry().getPlacement().getTransfer()).toList();
-    }
-
-    private static String moved(TransferReplica transfer) {
-        return transfer.getShardId() + ":" + transfer.getFromNode() + "->" + transfer.getToNode();
-    }
-
-    private static List<String> moves(Plan plan) {
-        return transfers(plan).stream().map(PlannerTest::moved).toList();
-    }
-
-    private static List<String> leads(Plan plan) {
-        return plan.actions().stream().filter(a -> a.kind() == LEAD).map(a -> a.entry().getPlacement().getLead())
-                .map(l -> l.getGroupId() + "->" + l.getNewLeader()).toList();
-    }
-
-    /** Every reason as "subject: reason". */
-    private static List<String> reasons(Plan plan) {
-        return plan.reasons().stream().map(r -> r.subject() + ": " + r.reason()).toList();
-    }
-
-    private static PlacementCommand placement(Plan plan, int action) {
-        return plan.actions().get(action).entry().getPlacement();
-    }
 
     // ---- Splits. ----
 

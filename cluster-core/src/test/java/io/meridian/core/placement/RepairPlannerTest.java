@@ -5,6 +5,10 @@ import static io.meridian.core.placement.Plan.Kind.LEAD;
 import static io.meridian.core.placement.Plan.Kind.REMOVE_MEMBER;
 import static io.meridian.core.placement.Plan.Kind.SPLIT;
 import static io.meridian.core.placement.Plan.Kind.TRANSFER;
+import static io.meridian.core.placement.PlanViews.kinds;
+import static io.meridian.core.placement.PlanViews.moves;
+import static io.meridian.core.placement.PlanViews.reasons;
+import static io.meridian.core.placement.PlanViews.transfers;
 import static io.meridian.proto.MigrationPhaseProto.MIGRATION_PHASE_COMPLETED;
 import static io.meridian.proto.MigrationPhaseProto.MIGRATION_PHASE_COPYING;
 import static io.meridian.proto.MigrationPhaseProto.MIGRATION_PHASE_CUTOVER;
@@ -29,24 +33,6 @@ import org.junit.jupiter.api.Timeout;
 class RepairPlannerTest {
 
     private static final long MIB = 1L << 20;
-
-    private static List<Plan.Kind> kinds(Plan plan) {
-        return plan.actions().stream().map(Plan.Action::kind).toList();
-    }
-
-    private static List<TransferReplica> transfers(Plan plan) {
-        return plan.actions().stream().filter(a -> a.kind() == TRANSFER)
-                .map(a -> a.entry().getPlacement().getTransfer()).toList();
-    }
-
-    private static List<String> moves(Plan plan) {
-        return transfers(plan).stream().map(t -> t.getShardId() + ":" + (t.getFromNode().isEmpty() ? "+"
-                : t.getFromNode()) + "->" + t.getToNode()).toList();
-    }
-
-    private static List<String> reasons(Plan plan) {
-        return plan.reasons().stream().map(r -> r.subject() + ": " + r.reason()).toList();
-    }
 
     /** Five nodes in five zones; group A of n1-n3 holds both shards. */
     private static final String FIVE = """
