@@ -1,10 +1,13 @@
 package io.meridian.cli;
 
 import io.meridian.client.MeridianClient;
+import io.meridian.client.MeridianException;
 import io.meridian.proto.Alarm;
 import io.meridian.proto.ConfigureMembership;
 import io.meridian.proto.MemberStatus;
+import io.meridian.proto.NodeHealthProto;
 import io.meridian.proto.NodeInfo;
+import io.meridian.proto.ReadOptions;
 import io.meridian.proto.StatusReply;
 import io.meridian.proto.TakeSnapshotReply;
 import io.meridian.proto.TopologyChange;
@@ -14,7 +17,9 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -25,6 +30,22 @@ import picocli.CommandLine.Option;
 final class ClusterCommand {
 
     private ClusterCommand() {
+    }
+
+    /** The members the cluster recorded DOWN, asked only when some member did not answer. */
+    private static Set<String> recordedDown(MeridianClient client, StatusReply status) {
+        Set<String> down = new TreeSet<>();
+        if (status.getMembersList().stream().allMatch(member -> member.getError().isEmpty())) {
+            return down;
+        }
+        try {
+            client.topology(ReadOptions.newBuilder().setStale(true).build()).getNodesList().stream()
+                    .map(NodeInfo::getNode).filter(node -> node.getHealth() == NodeHealthProto.NODE_HEALTH_DOWN)
+                    .forEach(node -> down.add(node.getNodeId()));
+        } catch (MeridianException e) {
+            // no topology to tell: every silent member shows as unreachable
+        }
+        return down;
     }
 
     /** `meridian cluster status`. */
@@ -44,14 +65,15 @@ final class ClusterCommand {
                     + status.getTerm() + ", asked " + status.getId());
             Output.Table table = Output.table("NODE", "ROLE", "TERM", "COMMIT", "APPLIED", "DIGEST", "API", "RAFT",
                     "NOTE");
+            Set<String> down = recordedDown(client, status);
             // Each alarm once, however many members raised it: by the member it is about, then kind.
             Map<String, Alarm> alarms = new TreeMap<>();
-            Map<String, java.util.TreeSet<String>> raisers = new TreeMap<>();
+            Map<String, TreeSet<String>> raisers = new TreeMap<>();
             for (MemberStatus member : status.getMembersList()) {
                 for (Alarm alarm : member.getAlarmsList()) {
                     String key = alarm.getNodeId() + " " + alarm.getKind();
                     alarms.putIfAbsent(key, alarm);
-                    raisers.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(alarm.getRaisedBy());
+                    raisers.computeIfAbsent(key, k -> new TreeSet<>()).add(alarm.getRaisedBy());
                 }
             }
             for (MemberStatus member : status.getMembersList()) {
@@ -62,9 +84,10 @@ final class ClusterCommand {
                     }
                 }
                 if (!member.getError().isEmpty()) {
-                    // It did not answer: say so, and not a term or an index it never reported.
-                    table.row(member.getId(), "down", "-", "-", "-", "-", member.getApiAddress(),
-                            member.getRaftAddress(), note);
+                    // It did not answer: say so, and not a term or an index it never reported;
+                    // "down" once the leader recorded it DOWN, else "unreachable".
+                    table.row(member.getId(), down.contains(member.getId()) ? "down" : "unreachable", "-", "-", "-",
+                            "-", member.getApiAddress(), member.getRaftAddress(), note);
                     continue;
                 }
                 table.row(member.getId(), member.getRole().toLowerCase(Locale.ROOT), member.getTerm(),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.meridian.client.MeridianClient;
+import io.meridian.client.RejectedException;
 import io.meridian.client.sim.Simulator;
 import io.meridian.core.topology.NodeState;
 import io.meridian.core.topology.RaftRole;
@@ -17,6 +18,7 @@ import io.meridian.proto.PauseScheduler;
 import io.meridian.proto.RaftRoleProto;
 import io.meridian.proto.ReadOptions;
 import io.meridian.proto.ReassignShard;
+import io.meridian.proto.RejectCode;
 import io.meridian.proto.ResumeScheduler;
 import io.meridian.proto.RoutingChange;
 import io.meridian.proto.SchedulerControl;
@@ -26,6 +28,7 @@ import io.meridian.proto.StartDecommission;
 import io.meridian.proto.TopologyChange;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -59,7 +62,8 @@ class PlacementIT {
             // and its shards are repaired onto the others.
             configure(client, Map.of("tick-interval", "200ms", "max-actions-per-tick", "10", "split-size", "1TiB",
                     "split-qps", "1000000000", "merge-size", "0", "migration-stall-ticks", "100", "replicas", "1"));
-            configure(client, Map.of("suspect-after", "2s", "down-after", "5s"));
+            configure(client, Map.of("suspect-after", "2s"));
+            configure(client, Map.of("down-after", "5s"));
             onOneNode(client, "n1");
             Simulator simulator = new Simulator(client, Simulator.Options.defaults().withShards(200).withSkew(0.8)
                     .withTotalBytes(20L << 30).withCopyBytesPerRound(2L << 30));
@@ -111,7 +115,7 @@ class PlacementIT {
     void aDecommissionFinishesByItselfOnceTheNodeIsDrained() throws Exception {
         try (InProcessCluster cluster = fiveNodes(); MeridianClient client = cluster.client()) {
             configure(client, Map.of("tick-interval", "200ms", "max-actions-per-tick", "10", "split-size", "1TiB",
-                    "split-qps", "1000000000", "merge-size", "0"));
+                    "split-qps", "1000000000", "merge-size", "0", "replicas", "1"));
             onOneNode(client, "n5");
             Simulator simulator = new Simulator(client, Simulator.Options.defaults().withShards(20)
                     .withTotalBytes(2L << 30).withCopyBytesPerRound(1L << 30));
@@ -196,9 +200,21 @@ class PlacementIT {
         return moves;
     }
 
+    /** Sets each parameter; those of entry-format 5 once the nodes have negotiated it. */
     private static void configure(MeridianClient client, Map<String, String> values) {
-        values.forEach((key, value) -> control(client, SchedulerControl.newBuilder()
-                .setSet(SetSchedulerParameter.newBuilder().setKey(key).setValue(value))));
+        values.forEach((key, value) -> await("set " + key).atMost(InProcessCluster.PATIENCE)
+                .pollInterval(Duration.ofMillis(200)).until(() -> {
+                    try {
+                        control(client, SchedulerControl.newBuilder().setSet(SetSchedulerParameter.newBuilder()
+                                .setKey(key).setValue(value)));
+                        return true;
+                    } catch (RejectedException e) {
+                        if (e.code().equals(Optional.of(RejectCode.REJECT_CAPABILITY_GATED))) {
+                            return false;
+                        }
+                        throw e;
+                    }
+                }));
     }
 
     private static void control(MeridianClient client, SchedulerControl.Builder control) {

@@ -71,6 +71,10 @@ class ProcessMembershipIT {
             await("n4 a caught-up learner").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                     .ignoreExceptions().until(() -> ProcessClusterIT.converged(nodes.status(), 4)
                             && role(nodes.status(), "n4").equals("LISTENER"));
+            // Caught up is not yet ACTIVE: the leader's reconciler records that in its next pass.
+            await("n4 ACTIVE").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> NodeProcesses.cli("node", "list", "--endpoints", three).out().lines()
+                            .anyMatch(line -> line.matches("n4\\s+active\\s.*")));
             NodeProcesses.Cli promoted = NodeProcesses.cli("node", "promote", "n4", "--endpoints", three);
             assertThat(promoted.exit()).as(promoted.err()).isZero();
             await("n4 a voter").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
