@@ -38,7 +38,9 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -302,7 +304,17 @@ final class NodeCommand {
                 throw new CliException(ExitCode.REFUSED, "node " + config.nodeId() + " did not start: "
                         + e.getMessage() + " (details in " + logFile + ")");
             }
-            Thread hook = new Thread(node::close, "meridian-shutdown");
+            // On SIGTERM or Ctrl-C the JVM halts as soon as its hooks return, so the hook waits for
+            // this thread to say the node stopped before it returns.
+            CountDownLatch reported = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                node.close();
+                try {
+                    reported.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "meridian-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println("node " + config.nodeId() + " started");
             out.println("  raft  " + config.raftAddress());
@@ -316,6 +328,7 @@ final class NodeCommand {
                             + stop.reason()));
             out.flush();
             spec.commandLine().getErr().flush();
+            reported.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
