@@ -379,11 +379,20 @@ public final class Simulator {
             return;
         }
         for (ShardData data : shards.values()) {
-            data.size += (long) (data.size * options.growth() * data.heat);
+            data.size = grown(data.size, options.growth() * data.heat, options.capacityBytes());
             if (data.heat < 1 && random.nextDouble() < options.shrinkChance()) {
                 data.size /= 2;
             }
         }
+    }
+
+    /**
+     * A shard's size after one round of growth by {@code rate}, at most a node's disk: growth
+     * compounds, and a shard the scheduler does not split in time must not grow past what a node
+     * holds (nor overflow a long, which it did after some minutes of a hot shard).
+     */
+    static long grown(long size, double rate, long capacityBytes) {
+        return (long) Math.min((double) capacityBytes, size + size * rate);
     }
 
     /** The nodes recorded DOWN: their data plane is gone with them. */
