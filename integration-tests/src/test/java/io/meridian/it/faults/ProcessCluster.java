@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -155,9 +156,11 @@ public final class ProcessCluster implements AutoCloseable {
             Files.createDirectories(root);
             SortedMap<String, Integer> raft = new TreeMap<>();
             SortedMap<String, Integer> api = new TreeMap<>();
+            // The kernel may hand out a port again once its probe socket closed: no two alike.
+            Set<Integer> taken = new HashSet<>();
             for (int i = 1; i <= nodes; i++) {
-                raft.put("n" + i, freePort());
-                api.put("n" + i, freePort());
+                raft.put("n" + i, freePort(taken));
+                api.put("n" + i, freePort(taken));
             }
             Network network = Network.start(raft);
             ProcessCluster cluster;
@@ -185,9 +188,13 @@ public final class ProcessCluster implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+    private static int freePort(Set<Integer> taken) throws IOException {
+        while (true) {
+            try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+                if (taken.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            }
         }
     }
 
