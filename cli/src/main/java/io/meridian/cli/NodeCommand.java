@@ -32,6 +32,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -208,6 +210,10 @@ final class NodeCommand {
                     "  meridian node start --data-dir /var/lib/meridian        # restart"})
     static final class Start implements Callable<Integer> {
 
+        /** How many restarts a node may ask for (see {@code MeridianNode.Stop#restart}) within the window. */
+        private static final int MAX_RESTARTS = 5;
+        private static final long RESTART_WINDOW = TimeUnit.MINUTES.toNanos(10);
+
         @Option(names = "--id", paramLabel = "ID",
                 description = "The node's id (its Raft peer id): letters, digits, '.', '_', '-'.")
         String id;
@@ -297,44 +303,61 @@ final class NodeCommand {
                         + String.join(",", config.joinEndpoints().stream().map(HostPort::toString).toList()));
                 out.flush();
             }
-            MeridianNode node;
-            try {
-                node = MeridianNode.start(config);
-            } catch (IOException | RuntimeException e) {
-                throw new CliException(ExitCode.REFUSED, "node " + config.nodeId() + " did not start: "
-                        + e.getMessage() + " (details in " + logFile + ")");
-            }
-            // On SIGTERM or Ctrl-C the JVM halts as soon as its hooks return, so the hook waits for
-            // this thread to say the node stopped before it returns.
-            CountDownLatch reported = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                node.close();
+            Deque<Long> restarts = new ArrayDeque<>();
+            while (true) {
+                MeridianNode node;
                 try {
-                    reported.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    node = restarts.isEmpty() ? MeridianNode.start(config)
+                            : MeridianNode.restart(config, restarts.size());
+                } catch (IOException | RuntimeException e) {
+                    throw new CliException(ExitCode.REFUSED, "node " + config.nodeId() + " did not start: "
+                            + e.getMessage() + " (details in " + logFile + ")");
                 }
-            }, "meridian-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-            out.println("node " + config.nodeId() + " started");
-            out.println("  raft  " + config.raftAddress());
-            out.println("  api   " + node.apiAddress());
-            out.println("  data  " + config.dataDir().toAbsolutePath());
-            out.println("  logs  " + logFile.toAbsolutePath());
-            out.flush();
-            MeridianNode.Stop stop = node.stopped().get();
-            (stop.failed() ? spec.commandLine().getErr() : out).println("node " + config.nodeId()
-                    + (stop.reason().equals("stopped") ? " stopped" : (stop.failed() ? " failed: " : " stopped: ")
-                            + stop.reason()));
-            out.flush();
-            spec.commandLine().getErr().flush();
-            reported.countDown();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // stopped by the hook itself
+                // On SIGTERM or Ctrl-C the JVM halts as soon as its hooks return, so the hook waits for
+                // this thread to say the node stopped before it returns.
+                CountDownLatch reported = new CountDownLatch(1);
+                Thread hook = new Thread(() -> {
+                    node.close();
+                    try {
+                        reported.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "meridian-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                out.println("node " + config.nodeId() + " started");
+                out.println("  raft  " + config.raftAddress());
+                out.println("  api   " + node.apiAddress());
+                out.println("  data  " + config.dataDir().toAbsolutePath());
+                out.println("  logs  " + logFile.toAbsolutePath());
+                out.flush();
+                MeridianNode.Stop stop = node.stopped().get();
+                // A restart the node asks for runs here, a few in a while at most: more means they do
+                // not help, and a service manager should see a failure.
+                long now = System.nanoTime();
+                restarts.removeIf(at -> now - at > RESTART_WINDOW);
+                boolean again = stop.restart() && restarts.size() < MAX_RESTARTS;
+                String said = stop.reason().equals("stopped") ? " stopped"
+                        : again ? " restarting: " + stop.reason()
+                        : stop.restart() ? " failed: " + stop.reason() + " (" + MAX_RESTARTS
+                                + " restarts within ten minutes did not help)"
+                        : stop.failed() ? " failed: " + stop.reason() : " stopped: " + stop.reason();
+                boolean failed = stop.failed() || (stop.restart() && !again);
+                (failed ? spec.commandLine().getErr() : out).println("node " + config.nodeId() + said);
+                out.flush();
+                spec.commandLine().getErr().flush();
+                reported.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // stopped by the hook itself: no restart
+                    return ExitCode.OK;
+                }
+                if (!again) {
+                    return failed ? ExitCode.NODE_FAILED : ExitCode.OK;
+                }
+                restarts.addLast(now);
             }
-            return stop.failed() ? ExitCode.NODE_FAILED : ExitCode.OK;
         }
 
         /** The join token, from exactly one of the file, the environment or the flag. */

@@ -12,8 +12,11 @@ import io.meridian.proto.ListMigrationsRequest;
 import io.meridian.proto.MigrationPhaseProto;
 import io.meridian.proto.MigrationRecord;
 import io.meridian.proto.NodeHealthProto;
+import io.meridian.proto.MemberStatus;
 import io.meridian.proto.NodeInfo;
+import io.meridian.proto.NodeRecord;
 import io.meridian.proto.PauseScheduler;
+import io.meridian.proto.RaftRoleProto;
 import io.meridian.proto.ReadOptions;
 import io.meridian.proto.ReassignShard;
 import io.meridian.proto.ResumeScheduler;
@@ -80,6 +83,28 @@ class RepairIT {
             System.out.printf("RepairIT: %s SIGKILLed; all groups healthy %d ms later (%d ms after down-after); "
                     + "%d moves; fewest live members of a group %d%n", setup.victim, seconds, seconds - downAfterMs,
                     repairs.size(), setup.minLive.get());
+
+            // Demoted while it was gone, it comes back as a listener: Ratis takes that role in only at
+            // start, so the node restarts its Raft server once it learns it (else it would stay a
+            // follower and close its division at the next election). Then an election leaves it running.
+            await(setup.victim + " demoted").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions()
+                    .until(() -> setup.node(setup.victim).getRole() == RaftRoleProto.RAFT_ROLE_LEARNER);
+            setup.cluster.restart(setup.victim);
+            MemberStatus back = setup.cluster.observer().awaitNode(setup.victim, PATIENCE,
+                    status -> status.getRole().equals("LISTENER"), "serving as a listener");
+            await(setup.victim + " no longer DOWN").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions().until(() -> setup.health(setup.victim) != NodeHealthProto.NODE_HEALTH_DOWN);
+            String leader = setup.leader();
+            setup.cluster.kill(leader);
+            await("a leader other than " + leader).atMost(PATIENCE).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions().until(() -> !setup.leader().equals(leader));
+            assertThat(setup.cluster.observer().awaitNode(setup.victim, PATIENCE,
+                    status -> status.getRole().equals("LISTENER") && status.getTerm() > back.getTerm(),
+                    "a listener in the new term").getStartedAtMs()).as("its Raft server did not restart again")
+                    .isEqualTo(back.getStartedAtMs());
+            assertThat(setup.cluster.isRunning(setup.victim)).as(setup.victim + " running").isTrue();
+            assertThat(setup.cluster.observer().violations()).isEmpty();
         }
     }
 
@@ -236,6 +261,12 @@ class RepairIT {
                     .getDefaultInstance()).getMigrationsList());
             all.sort(Comparator.comparingLong(MigrationRecord::getMigrationId));
             return all;
+        }
+
+        NodeRecord node(String id) {
+            return client.topology(ReadOptions.getDefaultInstance()).getNodesList().stream()
+                    .filter(node -> node.getNode().getNodeId().equals(id)).map(NodeInfo::getNode)
+                    .findFirst().orElseThrow();
         }
 
         NodeHealthProto health(String id) {

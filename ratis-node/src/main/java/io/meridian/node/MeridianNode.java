@@ -3,6 +3,7 @@ package io.meridian.node;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.meridian.core.MetadataImage;
@@ -36,7 +37,12 @@ import io.meridian.proto.LocalStatusRequest;
 import io.meridian.proto.MemberStatus;
 import io.meridian.proto.MeridianServiceGrpc;
 import io.meridian.proto.MetadataEntry;
+import io.meridian.proto.NodeInfo;
+import io.meridian.proto.NodeStateProto;
+import io.meridian.proto.RaftRoleProto;
+import io.meridian.proto.ReadOptions;
 import io.meridian.proto.TopologyChange;
+import io.meridian.proto.TopologyReply;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,7 +73,9 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.TimeDuration;
 import org.pcollections.TreePMap;
 import org.pcollections.TreePSet;
 import org.slf4j.Logger;
@@ -111,6 +119,10 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     private volatile boolean closing;
     private volatile boolean advertised;
     private volatile long admittedIndex;
+    /** When the Raft server started (wall clock, reported in the status only). */
+    private volatile long startedAtMs;
+    /** See {@link #restart}; 0 for a start. */
+    private int restartAttempt;
 
     private MeridianNode(NodeConfig config) {
         this.config = config;
@@ -147,8 +159,30 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
      * peers; on one it used before, the stored identity must match the configuration's node id.
      */
     public static MeridianNode start(NodeConfig config) throws IOException {
+        return start(config, 0);
+    }
+
+    /**
+     * Starts a node again in the process it stopped in, after it stopped asking for a restart
+     * ({@link Stop#restart}) for the {@code attempt}th time: as {@link #start}, but its first
+     * election waits for the leader to reach it with the configuration that made it a listener,
+     * 5 to 10 election timeouts on the first attempt and twice as long on each next one (at most a
+     * minute or two). A member started on a log from before that change thinks itself a voter, and
+     * its election would only get it closed again by the leader (Ratis answers a candidate outside
+     * the voters with "shut down"); a leader whose connection to it failed for a while may take
+     * some seconds to reach it again.
+     */
+    public static MeridianNode restart(NodeConfig config, int attempt) throws IOException {
+        if (attempt < 1) {
+            throw new IllegalArgumentException("a restart attempt counts from 1, not " + attempt);
+        }
+        return start(config, attempt);
+    }
+
+    private static MeridianNode start(NodeConfig config, int restartAttempt) throws IOException {
         routeJavaUtilLogging();
         MeridianNode node = new MeridianNode(config);
+        node.restartAttempt = restartAttempt;
         try {
             node.startAll();
             return node;
@@ -200,6 +234,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         raftServer.start();
+        startedAtMs = System.currentTimeMillis();
         gateway = new RaftGateway(prefix, groupId, selfId, raftMembers(), config.tuning(), scheduler,
                 this::currentDivision);
         startApi();
@@ -232,19 +267,35 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
 
     /**
      * Why a node stopped: closed (a clean stop), let go by the cluster (decommissioned and out of
-     * the Raft configuration), or failed: its Raft server stopped for any other reason, which a
-     * service manager should treat as a crash.
+     * the Raft configuration), stopped to start again on the same data ({@code restart}), or
+     * failed: its Raft server stopped for any other reason, which a service manager should treat as
+     * a crash.
      */
-    public record Stop(String reason, boolean failed) {
+    public record Stop(String reason, boolean failed, boolean restart) {
 
         static Stop clean(String reason) {
-            return new Stop(reason, false);
+            return new Stop(reason, false, false);
         }
 
         static Stop failure(String reason) {
-            return new Stop(reason, true);
+            return new Stop(reason, true, false);
+        }
+
+        static Stop restart(String reason) {
+            return new Stop(reason, false, true);
         }
     }
+
+    /**
+     * Why a node restarts when the configuration made it a listener while it ran as a voter (the
+     * reconciler demotes a voter recorded DOWN, and a node killed before that learns it from the log
+     * after its restart). Ratis 3.3 changes a running member's role from listener to follower but
+     * never back: the member stays a follower, and at its next election timeout (the leader lost)
+     * finds itself outside the voters and closes its division. Started again, Ratis reads the
+     * configuration and starts it as a listener.
+     */
+    private static final String LISTENER_RESTART = "the metadata group made it a listener while it ran as a voter, "
+            + "which Ratis only takes in at start; restarting on the same data as a listener";
 
     /**
      * Stops the node once the cluster is done with it (topology says it was decommissioned and the
@@ -261,18 +312,35 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
         boolean decommissioned = image.index() >= admittedIndex && image.topology().node(config.nodeId())
                 .map(node -> node.state() == NodeState.DECOMMISSIONED).orElse(false);
         Stop stop = null;
+        String self = config.nodeId();
+        // A closed division still tells the configuration it last had.
+        RaftMembership.Conf conf = membership.current();
+        boolean listener = conf.stable() && conf.listeners().containsKey(self) && !conf.voters().containsKey(self);
         if (division.isEmpty() || !division.get().getInfo().isAlive()) {
-            stop = decommissioned
-                    ? Stop.clean("it was decommissioned and the metadata group no longer has it as a member")
-                    : Stop.failure("its Raft server stopped unexpectedly: " + stateMachine.failure()
-                            .map(Throwable::toString).orElse("Ratis closed the metadata group's division (its error "
-                                    + "is in the node's log just before this)"));
-        } else if (decommissioned && !membership.current().contains(config.nodeId())) {
+            if (decommissioned) {
+                stop = Stop.clean("it was decommissioned and the metadata group no longer has it as a member");
+            } else if (listener || recordedLearnerByTheOthers()) {
+                // An election found it outside the voters before the check below saw it: demoted
+                // while it was away, it started from a log that still had it a voter, and the leader
+                // answered its vote request with "shut down" (Ratis does so for any candidate
+                // outside the voters).
+                stop = Stop.restart("Ratis closed its division, and the cluster has it as a learner (demoted while "
+                        + "it was away); restarting on the same data to serve as a listener");
+            } else {
+                stop = Stop.failure("its Raft server stopped unexpectedly: " + stateMachine.failure()
+                        .map(Throwable::toString).orElse("Ratis closed the metadata group's division (its error "
+                                + "is in the node's log just before this)"));
+            }
+        } else if (decommissioned && !conf.contains(self)) {
             stop = Stop.clean("it was decommissioned and the metadata group no longer has it as a member");
+        } else if (listener && division.get().getInfo().isFollower()) {
+            stop = Stop.restart(LISTENER_RESTART);
         }
         if (stop != null) {
             if (stop.failed()) {
                 LOG.error("{}: Stopping: {}.", prefix, stop.reason());
+            } else if (stop.restart()) {
+                LOG.warn("{}: Stopping to restart: {}.", prefix, stop.reason());
             } else {
                 LOG.info("{}: Stopping: {}.", prefix, stop.reason());
             }
@@ -357,7 +425,16 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     }
 
     private RaftProperties raftProperties(Path raftDir) {
-        return RaftSettings.properties(config.tuning(), raftDir, config.raftAddress());
+        RaftProperties properties = RaftSettings.properties(config.tuning(), raftDir, config.raftAddress());
+        if (restartAttempt > 0) {
+            long wait = Math.min(60_000, config.tuning().electionTimeoutMax().toMillis() * 5
+                    << Math.min(restartAttempt - 1, 10));
+            RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(properties, TimeDuration.valueOf(wait,
+                    TimeUnit.MILLISECONDS));
+            RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(properties, TimeDuration.valueOf(2 * wait,
+                    TimeUnit.MILLISECONDS));
+        }
+        return properties;
     }
 
     private void startApi() throws IOException {
@@ -594,6 +671,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 .setStateDigest(state.digest().hex())
                 .setRaftAddress(config.raftAddress().toString())
                 .setApiAddress(apiAddress.toString())
+                .setStartedAtMs(startedAtMs)
                 .addAllAlarms(integrity.alarms());
         stateMachine.checkpointDigests().forEach((index, digest) -> status.addCheckpoints(
                 DigestCheckpoint.newBuilder().setIndex(index).setDigest(digest.hex())));
@@ -608,6 +686,29 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
             status.setRole("UNKNOWN").setError("the Raft server is not running: " + e.getMessage());
         }
         return status.build();
+    }
+
+    /**
+     * Whether the other members' topology (the first that answers, in a linearizable read) has
+     * this node as a learner that is not decommissioned.
+     */
+    private boolean recordedLearnerByTheOthers() {
+        List<String> apis = stateMachine.image().topology().nodes().values().stream()
+                .filter(node -> !node.id().equals(config.nodeId()) && !node.apiAddress().isEmpty())
+                .map(Node::apiAddress).sorted().toList();
+        for (String api : apis) {
+            try {
+                TopologyReply topology = MeridianServiceGrpc.newBlockingStub(channel(api))
+                        .withDeadlineAfter(3, TimeUnit.SECONDS).getTopology(ReadOptions.getDefaultInstance());
+                return topology.getNodesList().stream().map(NodeInfo::getNode)
+                        .anyMatch(node -> node.getNodeId().equals(config.nodeId())
+                                && node.getRole() == RaftRoleProto.RAFT_ROLE_LEARNER
+                                && node.getState() != NodeStateProto.NODE_STATE_DECOMMISSIONED);
+            } catch (StatusRuntimeException e) {
+                LOG.info("{}: {} did not say how the cluster has this node: {}", prefix, api, e.getStatus());
+            }
+        }
+        return false;
     }
 
     @Override

@@ -5,13 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.meridian.client.MeridianClient;
+import io.meridian.client.RejectedException;
 import io.meridian.core.testing.Entries;
 import io.meridian.node.testing.InProcessCluster;
+import io.meridian.proto.ConfigureMembership;
+import io.meridian.proto.DemoteNode;
+import io.meridian.proto.TopologyChange;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.util.MD5FileUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -113,6 +118,36 @@ class MeridianNodeTest {
             assertThat(stop.reason()).contains("its Raft server stopped unexpectedly")
                     .doesNotContain("no longer has it as a member");
             cluster.forget(victim.nodeId());
+        }
+    }
+    /**
+     * Ratis 3.3 changes a running member's role from listener to follower, never back: a voter the
+     * configuration makes a listener (as the reconciler does to a voter demoted after it was
+     * recorded DOWN) stays a follower, and at its next election finds itself outside the voters and
+     * closes its division. The node sees the mismatch and asks to be started again, and started
+     * again it is a listener.
+     */
+    @Test
+    void aVoterMadeAListenerWhileRunningRestartsAsAListener() throws Exception {
+        try (InProcessCluster cluster = InProcessCluster.builder().nodes(3).start();
+                MeridianClient client = cluster.client()) {
+            MeridianNode victim = cluster.follower();
+            // Else the reconciler would promote the caught-up learner right back.
+            client.changeTopology(TopologyChange.newBuilder().setConfigureMembership(ConfigureMembership.newBuilder()
+                    .setAutoPromote(false)).build());
+            await("entry-format 5 negotiated, " + victim.nodeId() + " demoted").atMost(InProcessCluster.PATIENCE)
+                    .ignoreExceptionsInstanceOf(RejectedException.class).until(() -> client.changeTopology(
+                            TopologyChange.newBuilder().setDemote(DemoteNode.newBuilder().setNodeId(victim.nodeId()))
+                                    .build()) != null);
+
+            MeridianNode.Stop stop = victim.stopped().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(stop.restart()).as(stop.toString()).isTrue();
+            assertThat(stop.failed()).isFalse();
+            assertThat(stop.reason()).contains("listener");
+            cluster.stop(victim.nodeId());
+            MeridianNode again = cluster.restart(victim.nodeId());
+            assertThat(again.division().getInfo().getCurrentRole()).isEqualTo(RaftPeerRole.LISTENER);
+            assertThat(again.stopped()).isNotDone();
         }
     }
 }

@@ -31,7 +31,9 @@ import org.awaitility.core.ConditionTimeoutException;
  * indexes never go down; and no two nodes ever lead the same term.
  *
  * <p>A restarted node replays its log, so its applied index may start below where it was before
- * the crash; that is recorded as a note, not a violation.
+ * the crash; that is recorded as a note, not a violation. A node that restarts its Raft server in
+ * the same process (to serve as a listener) counts as restarted: its status says when the server
+ * started.
  *
  * <p>Thread-safe: polls are serialized.
  */
@@ -80,6 +82,7 @@ public final class Observer implements AutoCloseable {
     /** What was last seen of one node. */
     private static final class NodeHistory {
         long pid;
+        long startedAtMs;
         long maxTerm;
         long commit;
         long applied;
@@ -147,7 +150,7 @@ public final class Observer implements AutoCloseable {
                     + at + " (pid " + answer.pid() + ")");
         }
         history.maxTerm = Math.max(history.maxTerm, status.getTerm());
-        if (answer.pid() != history.pid) {
+        if (answer.pid() != history.pid || status.getStartedAtMs() != history.startedAtMs) {
             if (history.pid != 0) {
                 history.lastAppliedBeforeRestart = history.applied;
                 if (status.getAppliedIndex() < history.applied) {
@@ -157,6 +160,7 @@ public final class Observer implements AutoCloseable {
                 }
             }
             history.pid = answer.pid();
+            history.startedAtMs = status.getStartedAtMs();
         } else {
             if (status.getCommitIndex() < history.commit) {
                 violations.add(answer.node() + "'s commit index went down from " + history.commit + " to "
