@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.meridian.cli.Meridian;
 import io.meridian.client.MeridianClient;
+import io.meridian.node.testing.InProcessCluster;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -156,11 +155,9 @@ public final class ProcessCluster implements AutoCloseable {
             Files.createDirectories(root);
             SortedMap<String, Integer> raft = new TreeMap<>();
             SortedMap<String, Integer> api = new TreeMap<>();
-            // The kernel may hand out a port again once its probe socket closed: no two alike.
-            Set<Integer> taken = new HashSet<>();
             for (int i = 1; i <= nodes; i++) {
-                raft.put("n" + i, freePort(taken));
-                api.put("n" + i, freePort(taken));
+                raft.put("n" + i, InProcessCluster.freePort());
+                api.put("n" + i, InProcessCluster.freePort());
             }
             Network network = Network.start(raft);
             ProcessCluster cluster;
@@ -184,16 +181,6 @@ public final class ProcessCluster implements AutoCloseable {
                     e.addSuppressed(closing);
                 }
                 throw e;
-            }
-        }
-    }
-
-    private static int freePort(Set<Integer> taken) throws IOException {
-        while (true) {
-            try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-                if (taken.add(socket.getLocalPort())) {
-                    return socket.getLocalPort();
-                }
             }
         }
     }
