@@ -202,7 +202,15 @@ class RatisFaultRegressionTest {
         CompletableFuture<AppendEntriesReplyProto> first =
                 follower.appendEntriesAsync(request(leader, follower, x, x + 1, m - 1, 1));
         await("the follower has appended A").atMost(CATCH_UP).until(() -> lastIndex(follower) >= m - 1);
-        long lastPending = Math.min(m + 2, lastIndex(leader));
+        // B must hold an entry with state-machine data, which the blocked write holds open; the
+        // leader's log may end at m, or go on with metadata entries only.
+        long held = firstDataEntryAfter(leader, m);
+        if (held < 0) {
+            sendWrites(1);
+            held = firstDataEntryAfter(leader, m);
+        }
+        assertThat(held).as("an entry with data after the metadata entry %d", m).isPositive();
+        long lastPending = Math.max(held, Math.min(m + 2, lastIndex(leader)));
         CompletableFuture<AppendEntriesReplyProto> second =
                 follower.appendEntriesAsync(request(leader, follower, m - 1, m, lastPending, 2));
         assertThat(first).as("A is held open").isNotDone();
@@ -404,6 +412,17 @@ class RatisFaultRegressionTest {
             }
         }
         throw new AssertionError("no metadata entry after index " + from + " in " + log);
+    }
+
+    /** The first of the leader's entries after {@code from} that carries state-machine data; -1 if none. */
+    private static long firstDataEntryAfter(RaftServerImpl leader, long from) throws Exception {
+        RaftLog log = leader.getRaftLog();
+        for (long i = from + 1; i <= lastIndex(leader); i++) {
+            if (log.get(i).hasStateMachineLogEntry()) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** An AppendEntries of the leader's entries [from .. to], as the leader would send it. */
