@@ -46,12 +46,6 @@ public final class LivenessMonitor {
 
     private static final Logger LOG = LoggerFactory.getLogger(LivenessMonitor.class);
 
-    /** How the monitor records a verdict: through the log, waiting for the outcome. */
-    @FunctionalInterface
-    public interface Proposer {
-        EntryOutcome propose(MetadataEntry entry) throws WriteFailure, InterruptedException;
-    }
-
     private final String prefix;
     private final String self;
     private final Supplier<MetadataImage> image;

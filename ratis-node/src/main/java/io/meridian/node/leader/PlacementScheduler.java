@@ -46,12 +46,6 @@ public final class PlacementScheduler {
     private static final Logger LOG = LoggerFactory.getLogger(PlacementScheduler.class);
     private static final long MIN_TICK_MS = 100;
 
-    /** How an action reaches the log: submitted, and waited for until applied or refused. */
-    @FunctionalInterface
-    public interface Proposer {
-        EntryOutcome propose(MetadataEntry entry) throws WriteFailure, InterruptedException;
-    }
-
     private final String prefix;
     private final ScheduledExecutorService executor;
     private final Supplier<MetadataImage> image;

@@ -43,7 +43,7 @@ class PlacementSchedulerTest {
     private final AtomicBoolean leader = new AtomicBoolean(true);
     private final LoadStore load = new LoadStore(replay::clockMs);
     private ScheduledExecutorService executor;
-    private PlacementScheduler.Proposer proposer = this::applyEntry;
+    private Proposer proposer = this::applyEntry;
     private PlacementScheduler scheduler;
 
     @BeforeEach
