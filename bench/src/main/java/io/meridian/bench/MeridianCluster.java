@@ -63,7 +63,8 @@ final class MeridianCluster implements AutoCloseable {
         }
         try (MeridianClient client = client(Duration.ofSeconds(5))) {
             Wait.until("the Meridian cluster to elect a leader (logs in " + procs.dir() + ")", Duration.ofSeconds(120),
-                    () -> client.topology().getBootstrapped() && !client.status().getLeaderId().isEmpty());
+                    () -> client.metadata().topology().getBootstrapped()
+                            && !client.metadata().status().getLeaderId().isEmpty());
         }
     }
 
@@ -72,6 +73,7 @@ final class MeridianCluster implements AutoCloseable {
                 "--election-timeout-min", tuning.electionTimeoutMin().toMillis() + "ms",
                 "--election-timeout-max", tuning.electionTimeoutMax().toMillis() + "ms"));
         args.addAll(extra);
+        args.add("--insecure");
         procs.java(id, Meridian.class.getName(), args);
     }
 
@@ -92,13 +94,14 @@ final class MeridianCluster implements AutoCloseable {
     /** Creates a second replica group and splits the keyspace into {@link #SHARDS} shards. */
     void prepareWorkload() {
         try (MeridianClient client = client(Duration.ofSeconds(30))) {
-            client.changeRouting(RoutingChange.newBuilder().setCreateGroup(
+            client.placement().changeRouting(RoutingChange.newBuilder().setCreateGroup(
                     CreateGroup.newBuilder().addAllMembers(IDS).setLeader("n2")).build());
             for (int shard = 1; shard < SHARDS; shard++) {
-                client.place(PlacementCommand.newBuilder().setSplit(SplitShard.newBuilder().setShardId(shard)
+                client.placement().place(PlacementCommand.newBuilder().setSplit(SplitShard.newBuilder()
+                        .setShardId(shard)
                         .setSplitKey(ByteString.copyFromUtf8(String.format(Locale.ROOT, "k%04d", shard)))).build());
             }
-            nodes = client.topology().getNodesList().stream().map(NodeInfo::getNode).toList();
+            nodes = client.metadata().topology().getNodesList().stream().map(NodeInfo::getNode).toList();
         }
     }
 
@@ -150,10 +153,10 @@ final class MeridianCluster implements AutoCloseable {
                 @Override
                 public void write(long sequence) {
                     if (sequence % 2 == 0) {
-                        client.changeRouting(reassign(index, sequence));
+                        client.placement().changeRouting(reassign(index, sequence));
                     } else {
-                        client.changeTopology(advertise(advertised.get((int) ((index + sequence) % advertised.size())),
-                                index, sequence));
+                        client.membership().changeTopology(advertise(
+                                advertised.get((int) ((index + sequence) % advertised.size())), index, sequence));
                     }
                 }
 
@@ -167,7 +170,7 @@ final class MeridianCluster implements AutoCloseable {
 
     String leader() {
         try (MeridianClient client = client(Duration.ofSeconds(5))) {
-            return client.status().getLeaderId();
+            return client.metadata().status().getLeaderId();
         }
     }
 
@@ -183,7 +186,7 @@ final class MeridianCluster implements AutoCloseable {
     /** All three nodes answer, at the same applied index with the same state digest. */
     boolean converged() {
         try (MeridianClient client = client(Duration.ofSeconds(5))) {
-            StatusReply status = client.status();
+            StatusReply status = client.metadata().status();
             List<MemberStatus> members = status.getMembersList();
             return !status.getLeaderId().isEmpty() && members.size() == IDS.size()
                     && members.stream().allMatch(m -> m.getError().isEmpty()

@@ -29,7 +29,7 @@ final class CapabilitiesCommand {
     static final class Show extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            CapabilitiesReply reply = client.capabilities(ReadOptions.getDefaultInstance());
+            CapabilitiesReply reply = client.metadata().capabilities(ReadOptions.getDefaultInstance());
             if (printedJson(out, reply)) {
                 return;
             }

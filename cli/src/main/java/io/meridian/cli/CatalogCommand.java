@@ -34,7 +34,8 @@ final class CatalogCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
             byte[] payload = MigrationsCommand.readFile(payloadFile, CatalogApplier.MAX_PAYLOAD_BYTES);
-            printWrite(out, client.applyCatalogDdl(CatalogDdl.newBuilder().setPayload(ByteString.copyFrom(payload))
+            printWrite(out, client.placement().applyCatalogDdl(CatalogDdl.newBuilder()
+                    .setPayload(ByteString.copyFrom(payload))
                     .setDescription(description).build()));
         }
     }
@@ -54,7 +55,7 @@ final class CatalogCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            GetCatalogReply reply = client.catalog(GetCatalogRequest.newBuilder()
+            GetCatalogReply reply = client.metadata().catalog(GetCatalogRequest.newBuilder()
                     .setAfterVersion(after == null ? 0 : after).setLimit(limit).build());
             if (printedJson(out, reply)) {
                 return;

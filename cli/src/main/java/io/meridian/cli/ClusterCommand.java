@@ -39,7 +39,7 @@ final class ClusterCommand {
             return down;
         }
         try {
-            client.topology(ReadOptions.newBuilder().setStale(true).build()).getNodesList().stream()
+            client.metadata().topology(ReadOptions.newBuilder().setStale(true).build()).getNodesList().stream()
                     .map(NodeInfo::getNode).filter(node -> node.getHealth() == NodeHealthProto.NODE_HEALTH_DOWN)
                     .forEach(node -> down.add(node.getNodeId()));
         } catch (MeridianException e) {
@@ -57,7 +57,7 @@ final class ClusterCommand {
     static final class Status extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            StatusReply status = client.status();
+            StatusReply status = client.metadata().status();
             if (printedJson(out, status)) {
                 return;
             }
@@ -117,12 +117,12 @@ final class ClusterCommand {
     static final class Members extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            TopologyReply topology = client.topology();
+            TopologyReply topology = client.metadata().topology();
             if (printedJson(out, topology)) {
                 return;
             }
             Map<String, String> roles = new TreeMap<>();
-            for (MemberStatus member : client.status().getMembersList()) {
+            for (MemberStatus member : client.metadata().status().getMembersList()) {
                 roles.put(member.getId(), member.getRole().toLowerCase(Locale.ROOT));
             }
             out.println("voters: min " + topology.getMinVoters() + ", target " + topology.getTargetVoters()
@@ -187,7 +187,7 @@ final class ClusterCommand {
                 change.setPromoteAfterMs(promoteAfter.toMillis());
             }
             if (change.build().getAllFields().isEmpty()) {
-                TopologyReply topology = client.topology();
+                TopologyReply topology = client.metadata().topology();
                 if (printedJson(out, topology.toBuilder().clearNodes())) {
                     return;
                 }
@@ -198,7 +198,8 @@ final class ClusterCommand {
                 out.println("promote after   " + topology.getPromoteAfterMs() + " ms");
                 return;
             }
-            printWrite(out, client.changeTopology(TopologyChange.newBuilder().setConfigureMembership(change).build()));
+            printWrite(out, client.membership().changeTopology(TopologyChange.newBuilder()
+                    .setConfigureMembership(change).build()));
         }
     }
 
@@ -212,7 +213,7 @@ final class ClusterCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            TransferLeadershipReply reply = client.transferLeadership(to);
+            TransferLeadershipReply reply = client.membership().transferLeadership(to);
             if (!printedJson(out, reply)) {
                 out.println("leader " + (reply.getPreviousLeader().isEmpty() ? "unknown" : reply.getPreviousLeader())
                         + " -> " + reply.getLeader());
@@ -232,16 +233,15 @@ final class ClusterCommand {
         void run(MeridianClient client, PrintWriter out) {
             String endpoint = client.endpoints().get(0);
             if (node != null) {
-                endpoint = client.topology().getNodesList().stream()
+                endpoint = client.metadata().topology().getNodesList().stream()
                         .filter(info -> info.getNode().getNodeId().equals(node))
                         .map(info -> info.getNode().getApiAddress()).filter(api -> !api.isEmpty()).findFirst()
                         .orElseThrow(() -> new CliException(ExitCode.REFUSED, "refused (NOT_FOUND): node " + node
                                 + " is not a member with a known api address"));
             }
             TakeSnapshotReply reply;
-            try (MeridianClient direct = MeridianClient.builder().endpoints(endpoint).timeout(options.timeout)
-                    .build()) {
-                reply = direct.takeSnapshot(endpoint);
+            try (MeridianClient direct = options.client(endpoint)) {
+                reply = direct.membership().takeSnapshot(endpoint);
             }
             if (!printedJson(out, reply)) {
                 out.println("node " + reply.getNodeId() + " wrote a snapshot at index " + reply.getIndex());

@@ -1,5 +1,6 @@
 package io.meridian.cli;
 
+import io.meridian.proto.AccessRole;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -7,7 +8,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Parsers of the value forms the CLI takes: durations, sizes, key=value lists. */
+/** Parsers of the value forms the CLI takes: durations, sizes, key=value lists, access roles. */
 final class Converters {
 
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,12})(ms|s|m|h|d)");
@@ -110,6 +111,21 @@ final class Converters {
                 case "on", "true", "yes" -> true;
                 case "off", "false", "no" -> false;
                 default -> throw new TypeConversionException("'" + value + "' is not on or off");
+            };
+        }
+    }
+
+    /** An access role: admin, operator, node or reader, in any case. */
+    static final class AccessRoleConverter implements ITypeConverter<AccessRole> {
+        @Override
+        public AccessRole convert(String value) {
+            return switch (value.trim().toLowerCase(Locale.ROOT)) {
+                case "admin" -> AccessRole.ACCESS_ROLE_ADMIN;
+                case "operator" -> AccessRole.ACCESS_ROLE_OPERATOR;
+                case "node" -> AccessRole.ACCESS_ROLE_NODE;
+                case "reader" -> AccessRole.ACCESS_ROLE_READER;
+                default -> throw new TypeConversionException("'" + value + "' is not a role: admin, operator, node "
+                        + "or reader");
             };
         }
     }

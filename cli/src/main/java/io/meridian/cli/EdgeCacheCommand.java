@@ -59,7 +59,7 @@ final class EdgeCacheCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeEdgeCache(EdgeCacheChange.newBuilder().setNodeId(node).setEnable(
+            printWrite(out, client.placement().changeEdgeCache(EdgeCacheChange.newBuilder().setNodeId(node).setEnable(
                     EnableEdgeCache.newBuilder().setCpuCores(cpu).setRamMib(ramMib).setDiskMib(diskMib).setGeo(geo))
                     .build()));
         }
@@ -75,7 +75,7 @@ final class EdgeCacheCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeEdgeCache(EdgeCacheChange.newBuilder().setNodeId(node)
+            printWrite(out, client.placement().changeEdgeCache(EdgeCacheChange.newBuilder().setNodeId(node)
                     .setDisable(DisableEdgeCache.getDefaultInstance()).build()));
         }
     }
@@ -90,7 +90,8 @@ final class EdgeCacheCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            ListEdgeCachesReply reply = client.listEdgeCaches(ListEdgeCachesRequest.newBuilder().setGeo(geo).build());
+            ListEdgeCachesReply reply = client.metadata().listEdgeCaches(ListEdgeCachesRequest.newBuilder().setGeo(geo)
+                    .build());
             if (printedJson(out, reply)) {
                 return;
             }
@@ -115,7 +116,8 @@ final class EdgeCacheCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            EdgeCacheNodeRecord record = client.edgeCacheStats(GetEdgeCacheStatsRequest.newBuilder().setNodeId(node)
+            EdgeCacheNodeRecord record = client.metadata().edgeCacheStats(GetEdgeCacheStatsRequest.newBuilder()
+                    .setNodeId(node)
                     .build());
             if (printedJson(out, record)) {
                 return;

@@ -5,7 +5,11 @@ public final class ExitCode {
 
     /** It worked. */
     public static final int OK = 0;
-    /** The cluster refused (the message gives the rejection code), or the command failed. */
+    /**
+     * The cluster refused (the message gives the rejection code, or PERMISSION_DENIED for a caller
+     * without the role, UNAUTHENTICATED for one without a valid certificate, with the cluster's
+     * message), or the command failed.
+     */
     public static final int REFUSED = 1;
     /** The command line is wrong; picocli's message and the usage follow. */
     public static final int USAGE = 2;

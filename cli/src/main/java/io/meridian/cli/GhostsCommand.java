@@ -66,7 +66,7 @@ final class GhostsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            ListGhostsReply reply = client.listGhosts(ListGhostsRequest.newBuilder()
+            ListGhostsReply reply = client.metadata().listGhosts(ListGhostsRequest.newBuilder()
                     .setSourceShard(shard == null ? 0 : shard)
                     .setLimit(limit).build());
             if (printedJson(out, reply)) {
@@ -102,7 +102,8 @@ final class GhostsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            ResolveGhostReply reply = client.resolveGhost(ResolveGhostRequest.newBuilder().setEntityId(entity)
+            ResolveGhostReply reply = client.metadata().resolveGhost(ResolveGhostRequest.newBuilder()
+                    .setEntityId(entity)
                     .setSourceShard(shard == null ? 0 : shard).build());
             if (printedJson(out, reply)) {
                 return;
@@ -133,7 +134,7 @@ final class GhostsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeGhost(stub.change().setInsert(
+            printWrite(out, client.placement().changeGhost(stub.change().setInsert(
                     InsertGhostStub.newBuilder().setEntityId(stub.entity).setTargetShard(target).setRefcount(refs))
                     .build()));
         }
@@ -152,7 +153,7 @@ final class GhostsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeGhost(stub.change().setIncref(
+            printWrite(out, client.placement().changeGhost(stub.change().setIncref(
                     IncrefGhost.newBuilder().setEntityId(stub.entity).setBy(by)).build()));
         }
     }
@@ -171,7 +172,7 @@ final class GhostsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeGhost(stub.change().setDecref(
+            printWrite(out, client.placement().changeGhost(stub.change().setDecref(
                     DecrefGhost.newBuilder().setEntityId(stub.entity).setBy(by)).build()));
         }
     }
@@ -189,7 +190,7 @@ final class GhostsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeGhost(stub.change().setPurge(
+            printWrite(out, client.placement().changeGhost(stub.change().setPurge(
                     PurgeGhost.newBuilder().setEntityId(stub.entity).setReason(reason)).build()));
         }
     }

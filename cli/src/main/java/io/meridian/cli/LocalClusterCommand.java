@@ -14,6 +14,10 @@ import io.meridian.proto.RaftRoleProto;
 import io.meridian.proto.SchedulerControl;
 import io.meridian.proto.SetSchedulerParameter;
 import io.meridian.proto.TopologyReply;
+import io.meridian.proto.AccessRole;
+import io.meridian.security.CertificateAuthority;
+import io.meridian.security.CertificateSubject;
+import io.meridian.security.TlsFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.ServerSocket;
@@ -85,6 +89,11 @@ final class LocalClusterCommand implements Callable<Integer> {
             + "and cooldown to 30s.")
     boolean simulate;
 
+    @Option(names = "--insecure", description = "Run without TLS: plaintext on both ports, and anyone who reaches "
+            + "them administers the cluster. For experiments only. (By default the cluster gets a CA and "
+            + "certificates in DIR/tls, and the CLI finds them there.)")
+    boolean insecure;
+
     @Spec
     CommandSpec spec;
 
@@ -122,6 +131,11 @@ final class LocalClusterCommand implements Callable<Integer> {
         refuseNodesLeftRunning();
         refusePortsInUse(plan);
         Files.createDirectories(dataDir);
+        if (!plan.restart()) {
+            out.println(insecure ? "WITHOUT TLS (--insecure): plaintext on every port, and anyone who reaches them "
+                    + "administers the cluster" : "mutual TLS on every port; CA and certificates in "
+                    + tlsDir().toAbsolutePath() + " (the CLI uses admin.crt there)");
+        }
         // This process only talks to the nodes, as a client does; each node logs in its own directory.
         Logging.forClient(false);
         out.println((plan.restart() ? "restarting " : "starting ") + plan.starting().size() + " nodes in "
@@ -183,7 +197,7 @@ final class LocalClusterCommand implements Callable<Integer> {
             node.exited().thenAccept(code -> reportExit(node, code, out));
         }
         if (simulate) {
-            simulate(endpoints, out);
+            simulate(endpoints, clientTls(), out);
         }
         stopped.await();
         return ExitCode.OK;
@@ -205,9 +219,9 @@ final class LocalClusterCommand implements Callable<Integer> {
     /** The next node joins through the running ones, with a token issued for it, in its environment. */
     private void join(NodeLaunch joiner) throws IOException {
         String token;
-        try (MeridianClient client = MeridianClient.builder().endpoints(endpoints())
+        try (MeridianClient client = MeridianClient.builder().endpoints(endpoints()).tls(clientTls())
                 .timeout(Duration.ofSeconds(30)).build()) {
-            token = client.issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000)
+            token = client.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000)
                     .setRole(RaftRoleProto.RAFT_ROLE_VOTER).build()).getToken();
         }
         List<String> flags = new ArrayList<>(joiner.flags());
@@ -331,7 +345,8 @@ final class LocalClusterCommand implements Callable<Integer> {
                 List<String> closed = probe != null ? List.of() : running.stream()
                         .filter(node -> !accepts(node.apiAddress())).map(LocalNode::id).toList();
                 if (probe == null && closed.isEmpty()) {
-                    probe = MeridianClient.builder().endpoints(endpoints()).timeout(Duration.ofSeconds(2)).build();
+                    probe = MeridianClient.builder().endpoints(endpoints()).tls(clientTls())
+                            .timeout(Duration.ofSeconds(2)).build();
                 }
                 Poll poll = probe == null ? Poll.waiting(String.join(", ", closed) + " to start") : poll(probe);
                 if (poll.ready().isPresent()) {
@@ -383,7 +398,7 @@ final class LocalClusterCommand implements Callable<Integer> {
         TreeMap<String, Integer> leaders = new TreeMap<>();
         for (LocalNode node : running) {
             try {
-                MemberStatus status = probe.localStatus(node.apiAddress());
+                MemberStatus status = probe.metadata().localStatus(node.apiAddress());
                 roles.put(node.id(), status.getRole());
                 leaders.merge(status.getLeaderId(), 1, Integer::sum);
             } catch (MeridianException e) {
@@ -398,7 +413,7 @@ final class LocalClusterCommand implements Callable<Integer> {
         }
         String leader = leaders.firstKey();
         try {
-            TopologyReply topology = probe.topology();
+            TopologyReply topology = probe.metadata().topology();
             if (!topology.getBootstrapped()) {
                 return Poll.waiting("the cluster to bootstrap");
             }
@@ -424,12 +439,12 @@ final class LocalClusterCommand implements Callable<Integer> {
     }
 
     /** Runs the simulated data plane against the cluster, with its live view, until the process stops. */
-    private static void simulate(String endpoints, PrintWriter out) throws InterruptedException {
-        MeridianClient client = MeridianClient.builder().endpoints(endpoints)
+    private static void simulate(String endpoints, TlsFiles tls, PrintWriter out) throws InterruptedException {
+        MeridianClient client = MeridianClient.builder().endpoints(endpoints).tls(tls)
                 .timeout(Duration.ofSeconds(10)).build();
         for (String[] setting : new String[][] {{"tick-interval", "1s"}, {"max-actions-per-tick", "10"},
                 {"cooldown", "30s"}}) {
-            client.controlScheduler(SchedulerControl.newBuilder().setSet(
+            client.placement().controlScheduler(SchedulerControl.newBuilder().setSet(
                     SetSchedulerParameter.newBuilder().setKey(setting[0]).setValue(setting[1]))
                     .build());
         }
@@ -446,6 +461,41 @@ final class LocalClusterCommand implements Callable<Integer> {
         }, "meridian-simulate");
         view.setDaemon(true);
         view.start();
+    }
+
+    private Path tlsDir() {
+        return dataDir.resolve("tls");
+    }
+
+    /** The administrator's files the cluster was given, for this process's own calls; none when insecure. */
+    private TlsFiles clientTls() {
+        Path tls = tlsDir();
+        if (!Files.isRegularFile(tls.resolve("ca.crt"))) {
+            return null;
+        }
+        return new TlsFiles(tls.resolve("ca.crt"), tls.resolve("admin.crt"), tls.resolve("admin.key"));
+    }
+
+    /**
+     * A CA for a new local cluster, a node certificate for each initial member and an administrator's
+     * certificate for the CLI, in DIR/tls; keys are written 0600. Nodes that join later are issued
+     * theirs by the cluster, with their token.
+     */
+    private void createCertificates(int initialMembers) throws IOException {
+        Path tls = tlsDir();
+        if (Files.exists(tls.resolve("ca.crt"))) {
+            return;
+        }
+        Files.createDirectories(tls);
+        CertificateAuthority ca = CertificateAuthority.create("meridian-local-ca", Duration.ofDays(3650));
+        ca.write(tls.resolve("ca.crt"), tls.resolve("ca.key"));
+        for (int i = 1; i <= initialMembers; i++) {
+            ca.issue(new CertificateSubject("n" + i, AccessRole.ACCESS_ROLE_NODE, List.of("localhost", "127.0.0.1"),
+                    new TreeMap<>(Map.of("zone", "local-" + i)), "voter"), Duration.ofDays(365))
+                    .write(tls.resolve("n" + i + ".crt"), tls.resolve("n" + i + ".key"));
+        }
+        ca.issue(new CertificateSubject("admin", AccessRole.ACCESS_ROLE_ADMIN, List.of(), new TreeMap<>(), ""),
+                Duration.ofDays(365)).write(tls.resolve("admin.crt"), tls.resolve("admin.key"));
     }
 
     /**
@@ -465,6 +515,9 @@ final class LocalClusterCommand implements Callable<Integer> {
             }
         }
         int initial = existing.isEmpty() ? Math.min(nodes, INITIAL_MEMBERS) : 0;
+        if (existing.isEmpty() && !insecure) {
+            createCertificates(Math.min(nodes, INITIAL_MEMBERS));
+        }
         TreeMap<String, String> peers = new TreeMap<>();
         for (int i = 1; i <= initial; i++) {
             peers.put("n" + i, new HostPort("127.0.0.1", basePort + i).toString());
@@ -495,6 +548,19 @@ final class LocalClusterCommand implements Callable<Integer> {
                 String api = new HostPort("127.0.0.1", basePort + 100 + i).toString();
                 List<String> flags = new ArrayList<>(List.of("--id", id, "--raft-address", raft, "--api-address", api,
                         "--labels", "zone=local-" + i));
+                if (insecure) {
+                    flags.add("--insecure");
+                } else {
+                    // Only paths: the keys stay in their files. The initial members hold the CA key and
+                    // sign the certificates of the nodes that join; a joining node has none yet.
+                    Path tls = tlsDir().toAbsolutePath();
+                    flags.addAll(List.of("--tls-ca", tls.resolve("ca.crt").toString(),
+                            "--tls-cert", tls.resolve(id + ".crt").toString(),
+                            "--tls-key", tls.resolve(id + ".key").toString()));
+                    if (i <= initial) {
+                        flags.addAll(List.of("--ca-key", tls.resolve("ca.key").toString()));
+                    }
+                }
                 if (i <= initial) {
                     flags.addAll(List.of("--peers", initialPeers));
                     starting.add(new NodeLaunch(id, dir, api, raft, List.copyOf(flags)));

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         subcommands = {LocalClusterCommand.class, NodeCommand.class, ClusterCommand.class, TokenCommand.class,
                 ShardsCommand.class, RoutingCommand.class, MigrationsCommand.class, GhostsCommand.class,
                 EdgeCacheCommand.class, CapabilitiesCommand.class, SchedulerCommand.class, CatalogCommand.class,
-                WatchCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class},
+                WatchCommand.class, SimulateCommand.class, AccessCommand.class, AuditCommand.class,
+                CaCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  meridian local-cluster                      # three nodes on this machine",
                 "  meridian cluster status",
@@ -78,7 +79,7 @@ public final class Meridian implements Runnable {
         boolean verbose = line.getParseResult() != null && line.getParseResult().hasMatchedOption("--verbose");
         int code;
         if (exception instanceof RejectedException rejected) {
-            err.println("error: refused (" + refusalCode(rejected) + "): " + rejected.getMessage());
+            err.println("error: refused (" + refusalCode(rejected) + "): " + refusalMessage(rejected));
             code = ExitCode.REFUSED;
         } else if (exception instanceof UnavailableException unavailable) {
             err.println("error: " + (unavailable.outcomeUnknown() ? "outcome unknown" : "unavailable") + ": "
@@ -103,6 +104,17 @@ public final class Meridian implements Runnable {
     static String refusalCode(RejectedException rejected) {
         return rejected.code().map(code -> code.name().substring("REJECT_".length()))
                 .orElse(rejected.status().name());
+    }
+
+    /**
+     * The cluster's message, without the gRPC status the client puts before a message that comes
+     * without a rejection code (PERMISSION_DENIED: identity 'bob' ...), which refusalCode names already.
+     */
+    static String refusalMessage(RejectedException rejected) {
+        String message = String.valueOf(rejected.getMessage());
+        String status = rejected.status().name() + ": ";
+        return rejected.code().isEmpty() && message.startsWith(status) ? message.substring(status.length())
+                : message;
     }
 
     /** The version of this build. */

@@ -67,7 +67,7 @@ final class MigrationsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            ListMigrationsReply reply = client.listMigrations(ListMigrationsRequest.newBuilder()
+            ListMigrationsReply reply = client.metadata().listMigrations(ListMigrationsRequest.newBuilder()
                     .setInFlightOnly(inFlight).build());
             if (printedJson(out, reply)) {
                 return;
@@ -88,7 +88,8 @@ final class MigrationsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            MigrationRecord m = client.migration(GetMigrationRequest.newBuilder().setMigrationId(id).build());
+            MigrationRecord m = client.metadata().migration(GetMigrationRequest.newBuilder().setMigrationId(id)
+                    .build());
             if (printedJson(out, m)) {
                 return;
             }
@@ -133,7 +134,7 @@ final class MigrationsCommand {
             byte[] payload = readFile(payloadFile, MigrationApplier.MAX_PAYLOAD_BYTES);
             CRC32C crc = new CRC32C();
             crc.update(payload);
-            printWrite(out, client.checkpoint(MigrationCheckpoint.newBuilder().setMigrationId(id)
+            printWrite(out, client.node().checkpoint(MigrationCheckpoint.newBuilder().setMigrationId(id)
                     .setPhase(phase.proto).setAttempt(attempt).setPayload(ByteString.copyFrom(payload))
                     .setCrc32C((int) crc.getValue()).build()));
         }
@@ -152,7 +153,8 @@ final class MigrationsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.abortMigration(MigrationAbort.newBuilder().setMigrationId(id).setReason(reason)
+            printWrite(out, client.placement().abortMigration(MigrationAbort.newBuilder().setMigrationId(id)
+                    .setReason(reason)
                     .build()));
         }
     }

@@ -7,6 +7,7 @@ import io.meridian.node.HostPort;
 import io.meridian.node.MeridianNode;
 import io.meridian.node.NodeConfig;
 import io.meridian.node.NodeIdentity;
+import io.meridian.node.NodeSecurity;
 import io.meridian.node.RaftTuning;
 import io.meridian.node.Secret;
 import io.meridian.proto.Batch;
@@ -32,7 +33,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.meridian.security.TlsFiles;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -66,11 +69,11 @@ final class NodeCommand {
     static final class ListNodes extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            TopologyReply topology = client.topology();
+            TopologyReply topology = client.metadata().topology();
             if (printedJson(out, topology)) {
                 return;
             }
-            StatusReply status = client.status();
+            StatusReply status = client.metadata().status();
             long leaderCommit = status.getMembersList().stream()
                     .filter(m -> m.getId().equals(status.getLeaderId())).mapToLong(MemberStatus::getCommitIndex)
                     .findFirst().orElse(status.getCommitIndex());
@@ -121,7 +124,7 @@ final class NodeCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeTopology(TopologyChange.newBuilder()
+            printWrite(out, client.membership().changeTopology(TopologyChange.newBuilder()
                     .setPromote(PromoteNode.newBuilder().setNodeId(id)).build()));
         }
     }
@@ -145,7 +148,7 @@ final class NodeCommand {
          */
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            NodeInfo node = client.topology().getNodesList().stream()
+            NodeInfo node = client.metadata().topology().getNodesList().stream()
                     .filter(info -> info.getNode().getNodeId().equals(id)).findFirst()
                     .orElseThrow(() -> new CliException(ExitCode.REFUSED, "refused (NOT_FOUND): node " + id
                             + " does not exist"));
@@ -160,7 +163,7 @@ final class NodeCommand {
             }
             both.addEntries(finish);
             try {
-                printWrite(out, client.applyBatch(both.build()));
+                printWrite(out, client.placement().applyBatch(both.build()));
             } catch (RejectedException e) {
                 boolean stillHoldsWork = e.code().filter(RejectCode.REJECT_NODE_NOT_DRAINED::equals).isPresent();
                 if (!stillHoldsWork || force) {
@@ -172,7 +175,7 @@ final class NodeCommand {
                     throw new CliException(ExitCode.REFUSED, "refused (NODE_NOT_DRAINED): " + id + " is draining; "
                             + "blocked by: " + node.getBlockedBy() + " (--force finishes it anyway)");
                 }
-                printWrite(out, client.changeTopology(start.getTopology()));
+                printWrite(out, client.membership().changeTopology(start.getTopology()));
             }
         }
     }
@@ -187,7 +190,7 @@ final class NodeCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeTopology(TopologyChange.newBuilder()
+            printWrite(out, client.membership().changeTopology(TopologyChange.newBuilder()
                     .setLeave(LeaveCluster.newBuilder().setNodeId(id)).build()));
         }
     }
@@ -255,6 +258,30 @@ final class NodeCommand {
                 description = "What a joining node asks to be: voter (promoted once caught up, while voters are "
                         + "below the target) or learner (default: ${DEFAULT-VALUE}).")
         TokenCommand.Role role;
+
+        @Option(names = "--tls-ca", paramLabel = "FILE",
+                description = "The cluster CA's certificate (PEM). With --tls-cert and --tls-key, both ports speak "
+                        + "mutual TLS. Default: $MERIDIAN_TLS_CA.")
+        Path tlsCa;
+
+        @Option(names = "--tls-cert", paramLabel = "FILE",
+                description = "This node's certificate (PEM, role node). A node that joins with a token and has "
+                        + "none yet is issued one by the cluster and writes it here. Default: $MERIDIAN_TLS_CERT.")
+        Path tlsCert;
+
+        @Option(names = "--tls-key", paramLabel = "FILE",
+                description = "This node's private key (PKCS#8 PEM). Default: $MERIDIAN_TLS_KEY.")
+        Path tlsKey;
+
+        @Option(names = "--ca-key", paramLabel = "FILE",
+                description = "The cluster CA's private key, for voters that sign the certificates of nodes "
+                        + "joining through them. Only the path is given; the key stays in its file.")
+        Path caKey;
+
+        @Option(names = "--insecure",
+                description = "Run without TLS: plaintext on both ports, and anyone who reaches them administers "
+                        + "the cluster. For experiments only.")
+        boolean insecure;
 
         @Option(names = "--cluster-name", paramLabel = "NAME", defaultValue = NodeConfig.DEFAULT_CLUSTER_NAME,
                 description = "Names the metadata group; every node of a cluster uses the same (default: "
@@ -328,6 +355,8 @@ final class NodeCommand {
                 out.println("node " + config.nodeId() + " started");
                 out.println("  raft  " + config.raftAddress());
                 out.println("  api   " + node.apiAddress());
+                out.println(config.security().secure() ? "  tls   mutual TLS on both ports"
+                        : "  tls   OFF (--insecure): plaintext, and anyone who reaches these ports administers the cluster");
                 out.println("  data  " + config.dataDir().toAbsolutePath());
                 out.println("  logs  " + logFile.toAbsolutePath());
                 out.flush();
@@ -439,10 +468,62 @@ final class NodeCommand {
                         .join(joinEndpoints.stream().map(endpoint -> HostPort.parse("--join", endpoint)).toList(),
                                 secret)
                         .joinRole(role == TokenCommand.Role.LEARNER ? RaftRole.LEARNER : RaftRole.VOTER)
+                        .security(security(stored))
                         .build();
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
+        }
+
+        /**
+         * TLS from the flags or the environment, all three files or none; with none, what the data
+         * directory remembers from the first start, else --insecure must say so.
+         */
+        private NodeSecurity security(Optional<NodeIdentity> stored) {
+            Path ca = tlsCa != null ? tlsCa : env("MERIDIAN_TLS_CA");
+            Path cert = tlsCert != null ? tlsCert : env("MERIDIAN_TLS_CERT");
+            Path key = tlsKey != null ? tlsKey : env("MERIDIAN_TLS_KEY");
+            if (ca == null && cert == null && key == null) {
+                if (caKey != null) {
+                    throw usage("--ca-key is for a node that runs with TLS: give --tls-ca, --tls-cert and --tls-key");
+                }
+                if (!insecure && stored.flatMap(NodeIdentity::security).isPresent()) {
+                    return stored.flatMap(NodeIdentity::security).get();
+                }
+                if (!insecure) {
+                    throw usage("give the node its TLS files (--tls-ca, --tls-cert, --tls-key; `meridian ca` makes "
+                            + "them), or pass --insecure to run it without TLS");
+                }
+                return NodeSecurity.INSECURE;
+            }
+            if (insecure) {
+                throw usage("--insecure runs without TLS; it does not go with --tls-ca, --tls-cert or --tls-key");
+            }
+            List<String> missing = new ArrayList<>();
+            if (ca == null) {
+                missing.add("--tls-ca");
+            }
+            if (cert == null) {
+                missing.add("--tls-cert");
+            }
+            if (key == null) {
+                missing.add("--tls-key");
+            }
+            if (!missing.isEmpty()) {
+                throw usage("TLS needs all three files: " + String.join(", ", missing) + " missing");
+            }
+            if (!Files.isRegularFile(ca)) {
+                throw usage("--tls-ca " + ca + ": no such file");
+            }
+            if (caKey != null && !Files.isRegularFile(caKey)) {
+                throw usage("--ca-key " + caKey + ": no such file");
+            }
+            return NodeSecurity.tls(new TlsFiles(ca, cert, key), Optional.ofNullable(caKey));
+        }
+
+        private static Path env(String name) {
+            String value = System.getenv(name);
+            return value == null || value.isBlank() ? null : Path.of(value);
         }
 
         private CliException usage(String message) {

@@ -26,6 +26,8 @@ final class Output {
     }
 
     private static final JsonFormat.Printer JSON = JsonFormat.printer().includingDefaultValueFields();
+    private static final DateTimeFormatter MILLIS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'",
+            Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
 
     private Output() {
     }
@@ -47,6 +49,14 @@ final class Output {
         }
         return DateTimeFormatter.ISO_INSTANT.format(
                 Instant.ofEpochMilli(epochMs).truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** A logical time (ms since the epoch) as UTC to the millisecond, as ISO-8601; "-" for none. */
+    static String instant(long epochMs) {
+        if (epochMs <= 0) {
+            return "-";
+        }
+        return MILLIS.format(Instant.ofEpochMilli(epochMs));
     }
 
     /** Bytes for people, in binary units to one decimal: 512B, 1.5KiB, 96.0MiB. */
@@ -91,7 +101,7 @@ final class Output {
     static java.util.Optional<io.meridian.proto.LoadReply> load(io.meridian.client.MeridianClient client,
             io.meridian.proto.GetLoadRequest request) {
         try {
-            return java.util.Optional.of(client.load(request));
+            return java.util.Optional.of(client.placement().load(request));
         } catch (io.meridian.client.MeridianException e) {
             return java.util.Optional.empty();
         }

@@ -36,7 +36,7 @@ final class RoutingCommand {
     static final class Show extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            RoutingReply reply = client.routing();
+            RoutingReply reply = client.metadata().routing();
             if (printedJson(out, reply)) {
                 return;
             }
@@ -63,7 +63,7 @@ final class RoutingCommand {
     static final class Check extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            RoutingCheckReply reply = client.checkRouting(ReadOptions.getDefaultInstance());
+            RoutingCheckReply reply = client.metadata().checkRouting(ReadOptions.getDefaultInstance());
             if (printedJson(out, reply)) {
                 return;
             }
@@ -105,7 +105,7 @@ final class RoutingCommand {
                 throw new ParameterException(spec.commandLine(),
                         "a group has 1-7 replicas (0 for the default), not " + replicas);
             }
-            printWrite(out, client.changeRouting(RoutingChange.newBuilder().setSetReplicas(
+            printWrite(out, client.placement().changeRouting(RoutingChange.newBuilder().setSetReplicas(
                     SetGroupReplicas.newBuilder().setGroupId(group).setReplicas(replicas)).build()));
         }
     }
@@ -123,7 +123,7 @@ final class RoutingCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeRouting(RoutingChange.newBuilder().setCreateGroup(
+            printWrite(out, client.placement().changeRouting(RoutingChange.newBuilder().setCreateGroup(
                     CreateGroup.newBuilder().addAllMembers(members).setLeader(leader)).build()));
         }
     }
@@ -145,7 +145,7 @@ final class RoutingCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeRouting(RoutingChange.newBuilder().setReassignShard(ReassignShard
+            printWrite(out, client.placement().changeRouting(RoutingChange.newBuilder().setReassignShard(ReassignShard
                     .newBuilder().setShardId(shard).setGroupId(group).setLeaseholder(leaseholder)).build()));
         }
     }
@@ -164,7 +164,7 @@ final class RoutingCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeRouting(RoutingChange.newBuilder().setTransferLeadership(
+            printWrite(out, client.placement().changeRouting(RoutingChange.newBuilder().setTransferLeadership(
                     TransferGroupLeadership.newBuilder().setGroupId(group).setNewLeader(to)).build()));
         }
     }
@@ -188,7 +188,7 @@ final class RoutingCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.changeRouting(RoutingChange.newBuilder().setRemoveMember(
+            printWrite(out, client.placement().changeRouting(RoutingChange.newBuilder().setRemoveMember(
                     RemoveGroupMember.newBuilder().setGroupId(group).setNodeId(node).setForce(force)).build()));
         }
     }

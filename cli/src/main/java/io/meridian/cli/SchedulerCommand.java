@@ -35,7 +35,7 @@ final class SchedulerCommand {
     static final class Status extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            SchedulerStatusReply status = client.schedulerStatus();
+            SchedulerStatusReply status = client.placement().schedulerStatus();
             if (printedJson(out, status)) {
                 return;
             }
@@ -70,7 +70,8 @@ final class SchedulerCommand {
 
     /** The repairs in flight, with how far each got. */
     private static void printRepairs(MeridianClient client, PrintWriter out) {
-        List<MigrationRecord> repairs = client.listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true)
+        List<MigrationRecord> repairs = client.metadata().listMigrations(ListMigrationsRequest.newBuilder()
+                .setInFlightOnly(true)
                 .build()).getMigrationsList().stream().filter(MigrationRecord::getRepair).toList();
         if (repairs.isEmpty()) {
             return;
@@ -92,7 +93,7 @@ final class SchedulerCommand {
     static final class PlanNext extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            PlanReply plan = client.planPlacement();
+            PlanReply plan = client.placement().planPlacement();
             if (printedJson(out, plan)) {
                 return;
             }
@@ -132,7 +133,7 @@ final class SchedulerCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.controlScheduler(SchedulerControl.newBuilder()
+            printWrite(out, client.placement().controlScheduler(SchedulerControl.newBuilder()
                     .setPause(PauseScheduler.newBuilder().setReason(reason)).build()));
         }
     }
@@ -143,7 +144,7 @@ final class SchedulerCommand {
     static final class Resume extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.controlScheduler(SchedulerControl.newBuilder()
+            printWrite(out, client.placement().controlScheduler(SchedulerControl.newBuilder()
                     .setResume(ResumeScheduler.getDefaultInstance()).build()));
         }
     }
@@ -164,7 +165,7 @@ final class SchedulerCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.controlScheduler(SchedulerControl.newBuilder()
+            printWrite(out, client.placement().controlScheduler(SchedulerControl.newBuilder()
                     .setSet(SetSchedulerParameter.newBuilder().setKey(key).setValue(value)).build()));
         }
     }

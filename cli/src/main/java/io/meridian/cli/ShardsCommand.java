@@ -56,13 +56,14 @@ final class ShardsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            ListShardsReply reply = client.listShards(ListShardsRequest.newBuilder().setNodeId(node)
+            ListShardsReply reply = client.metadata().listShards(ListShardsRequest.newBuilder().setNodeId(node)
                     .setAfterShardId(after == null ? 0 : after).setLimit(limit).build());
             if (printedJson(out, reply)) {
                 return;
             }
             java.util.Map<Long, io.meridian.proto.GroupRecord> groups = new java.util.TreeMap<>();
-            client.routing().getGroupsList().forEach(info -> groups.put(info.getGroup().getGroupId(), info.getGroup()));
+            client.metadata().routing().getGroupsList()
+                    .forEach(info -> groups.put(info.getGroup().getGroupId(), info.getGroup()));
             java.util.Map<Long, io.meridian.proto.ShardLoad> load = new java.util.TreeMap<>();
             Output.load(client, io.meridian.proto.GetLoadRequest.newBuilder().addAllShardIds(reply.getShardsList()
                     .stream().map(ShardRecord::getShardId).toList()).build())
@@ -97,7 +98,7 @@ final class ShardsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            LocateKeyReply reply = client.locate(key(key, hex));
+            LocateKeyReply reply = client.metadata().locate(key(key, hex));
             if (printedJson(out, reply)) {
                 return;
             }
@@ -123,7 +124,7 @@ final class ShardsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.place(PlacementCommand.newBuilder().setReason("operator").setSplit(
+            printWrite(out, client.placement().place(PlacementCommand.newBuilder().setReason("operator").setSplit(
                     SplitShard.newBuilder().setShardId(id).setSplitKey(key(at, hex))).build()));
         }
     }
@@ -143,7 +144,7 @@ final class ShardsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.place(PlacementCommand.newBuilder().setReason("operator").setMerge(
+            printWrite(out, client.placement().place(PlacementCommand.newBuilder().setReason("operator").setMerge(
                     MergeShards.newBuilder().setLeftShardId(left).setRightShardId(right)).build()));
         }
     }
@@ -165,7 +166,7 @@ final class ShardsCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.place(PlacementCommand.newBuilder().setReason("operator").setTransfer(
+            printWrite(out, client.placement().place(PlacementCommand.newBuilder().setReason("operator").setTransfer(
                     TransferReplica.newBuilder().setShardId(id).setFromNode(from).setToNode(to)).build()));
         }
     }

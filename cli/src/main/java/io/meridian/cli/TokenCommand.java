@@ -73,7 +73,7 @@ final class TokenCommand {
                 new java.util.TreeMap<>(labels).forEach((key, value) ->
                         request.addLabels(Label.newBuilder().setKey(key).setValue(value)));
             }
-            IssueTokenReply reply = client.issueToken(request.build());
+            IssueTokenReply reply = client.membership().issueToken(request.build());
             if (outFile != null) {
                 writeSecret(outFile, reply.getToken());
                 reply = reply.toBuilder().clearToken().build();
@@ -115,7 +115,7 @@ final class TokenCommand {
     static final class ListTokens extends ClientCommand {
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            ListTokensReply reply = client.listTokens(ReadOptions.getDefaultInstance());
+            ListTokensReply reply = client.membership().listTokens(ReadOptions.getDefaultInstance());
             if (printedJson(out, reply)) {
                 return;
             }
@@ -145,7 +145,7 @@ final class TokenCommand {
 
         @Override
         void run(MeridianClient client, PrintWriter out) {
-            printWrite(out, client.revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix(prefix)
+            printWrite(out, client.membership().revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix(prefix)
                     .setReason(reason).build()));
         }
     }

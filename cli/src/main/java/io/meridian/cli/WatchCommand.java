@@ -34,11 +34,12 @@ final class WatchCommand extends ClientCommand {
 
     @Override
     void run(MeridianClient client, PrintWriter out) throws InterruptedException {
-        long start = from != null ? from : client.status().getCommitIndex() + 1;
+        long start = from != null ? from : client.metadata().status().getCommitIndex() + 1;
         CountDownLatch done = new CountDownLatch(1);
         AtomicReference<MeridianException> failure = new AtomicReference<>();
         AtomicLong seen = new AtomicLong();
-        MeridianClient.Subscription subscription = client.watch(start, new io.meridian.client.WatchListener() {
+        MeridianClient.Subscription subscription = client.metadata().watch(start,
+                new io.meridian.client.WatchListener() {
             @Override
             public void onEvent(WatchEvent event) {
                 long number = seen.incrementAndGet();

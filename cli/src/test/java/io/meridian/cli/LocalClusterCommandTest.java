@@ -54,7 +54,7 @@ class LocalClusterCommandTest {
     void restartGivesNodesOnlyTheirDataDirectoryAndLetsANewNodeJoin() throws IOException {
         for (int i = 1; i <= 3; i++) {
             new NodeIdentity("n" + i, "meridian", "127.0.0.1:800" + i, "127.0.0.1:810" + i, new TreeMap<>(),
-                    new TreeMap<>(), List.of(), true).write(dir.resolve("n" + i));
+                    new TreeMap<>(), List.of(), true, Optional.empty()).write(dir.resolve("n" + i));
         }
 
         LocalClusterCommand.Plan plan = plan("--nodes", "4", "--data-dir", dir.toString());

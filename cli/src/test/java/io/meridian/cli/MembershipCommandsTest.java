@@ -55,13 +55,13 @@ class MembershipCommandsTest extends CliTestBase {
     @Test
     @Order(3)
     void joiningFlagsAreChecked() {
-        raw("node", "start", "--id", "n9", "--data-dir", files.resolve("n9").toString(), "--raft-address",
+        raw("node", "start", "--insecure", "--id", "n9", "--data-dir", files.resolve("n9").toString(), "--raft-address",
                 "127.0.0.1:1", "--api-address", "127.0.0.1:2", "--peers", "n9=127.0.0.1:1", "--join", "127.0.0.1:3")
                 .usage("--join and --peers exclude each other");
-        raw("node", "start", "--id", "n9", "--data-dir", files.resolve("n9").toString(), "--raft-address",
+        raw("node", "start", "--insecure", "--id", "n9", "--data-dir", files.resolve("n9").toString(), "--raft-address",
                 "127.0.0.1:1", "--api-address", "127.0.0.1:2", "--token", "mrdn.x")
                 .usage("a join token needs --join");
-        raw("node", "start", "--id", "n9", "--data-dir", files.resolve("n9").toString(), "--raft-address",
+        raw("node", "start", "--insecure", "--id", "n9", "--data-dir", files.resolve("n9").toString(), "--raft-address",
                 "127.0.0.1:1", "--api-address", "127.0.0.1:2", "--join", "127.0.0.1:3", "--token", "a",
                 "--token-file", "f").usage("give the join token once");
     }
@@ -73,7 +73,7 @@ class MembershipCommandsTest extends CliTestBase {
         run("token", "issue", "--out", token.toString()).ok();
         int raft = InProcessCluster.freePort();
         int api = InProcessCluster.freePort();
-        CompletableFuture<Result> node = CompletableFuture.supplyAsync(() -> raw("node", "start", "--id", "n4",
+        CompletableFuture<Result> node = CompletableFuture.supplyAsync(() -> raw("node", "start", "--insecure", "--id", "n4",
                 "--data-dir", files.resolve("n4").toString(), "--raft-address", "127.0.0.1:" + raft,
                 "--api-address", "127.0.0.1:" + api, "--join", endpoints(), "--token-file", token.toString(),
                 "--labels", "zone=d"));

@@ -52,7 +52,8 @@ class UsageAndErrorsTest {
                 "migrations show", "migrations checkpoint", "migrations abort", "ghosts list", "ghosts resolve",
                 "ghosts insert", "ghosts incref", "ghosts decref", "edge-cache enable", "edge-cache disable",
                 "edge-cache list", "edge-cache stats", "capabilities show", "scheduler status", "scheduler pause",
-                "scheduler resume", "scheduler set", "catalog apply", "watch");
+                "scheduler resume", "scheduler set", "catalog apply", "watch", "access grant", "access revoke",
+                "access list", "access whoami", "audit list", "audit verify");
     }
 
     @ParameterizedTest
@@ -109,7 +110,8 @@ class UsageAndErrorsTest {
     void localClusterRefusesDataOfAnotherSize() throws IOException {
         for (String id : List.of("n1", "n2", "n3", "n4", "n5")) {
             new io.meridian.node.NodeIdentity(id, "meridian", "127.0.0.1:7001", "127.0.0.1:7101",
-                    new java.util.TreeMap<>(), new java.util.TreeMap<>(), List.of(), true).write(dir.resolve(id));
+                    new java.util.TreeMap<>(), new java.util.TreeMap<>(), List.of(), true, java.util.Optional.empty())
+                    .write(dir.resolve(id));
         }
         CliTestBase.raw("local-cluster", "--nodes", "3", "--data-dir", dir.toString())
                 .usage("holds node n4; start it with --nodes 4 or more");

@@ -1,7 +1,6 @@
 package io.meridian.client;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -16,74 +15,20 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NegotiationType;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.protobuf.StatusProto;
-import io.meridian.proto.Batch;
-import io.meridian.proto.CapabilitiesReply;
-import io.meridian.proto.CapabilityAdvertisement;
-import io.meridian.proto.CatalogDdl;
-import io.meridian.proto.EdgeCacheChange;
-import io.meridian.proto.EdgeCacheNodeRecord;
-import io.meridian.proto.GetCatalogReply;
-import io.meridian.proto.GetCatalogRequest;
-import io.meridian.proto.GetEdgeCacheStatsRequest;
-import io.meridian.proto.GetLoadRequest;
-import io.meridian.proto.GetMigrationRequest;
-import io.meridian.proto.GhostChange;
-import io.meridian.proto.IssueTokenReply;
-import io.meridian.proto.IssueTokenRequest;
-import io.meridian.proto.JoinRequest;
-import io.meridian.proto.ListEdgeCachesReply;
-import io.meridian.proto.ListEdgeCachesRequest;
-import io.meridian.proto.ListGhostsReply;
-import io.meridian.proto.ListGhostsRequest;
-import io.meridian.proto.ListMigrationsReply;
-import io.meridian.proto.ListMigrationsRequest;
-import io.meridian.proto.ListShardsReply;
-import io.meridian.proto.ListShardsRequest;
-import io.meridian.proto.ListTokensReply;
-import io.meridian.proto.LoadReply;
-import io.meridian.proto.LoadReport;
-import io.meridian.proto.LocalStatusRequest;
-import io.meridian.proto.LocateKeyReply;
-import io.meridian.proto.LocateKeyRequest;
-import io.meridian.proto.MemberStatus;
-import io.meridian.proto.MeridianServiceGrpc.MeridianServiceBlockingStub;
-import io.meridian.proto.MeridianServiceGrpc;
-import io.meridian.proto.MigrationAbort;
-import io.meridian.proto.MigrationCheckpoint;
-import io.meridian.proto.MigrationRecord;
-import io.meridian.proto.PlacementCommand;
-import io.meridian.proto.PlanPlacementRequest;
-import io.meridian.proto.PlanReply;
-import io.meridian.proto.ReadOptions;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.MetadataUtils;
 import io.meridian.proto.RejectCode;
 import io.meridian.proto.RejectionDetail;
-import io.meridian.proto.ReportLoadReply;
-import io.meridian.proto.ResolveGhostReply;
-import io.meridian.proto.ResolveGhostRequest;
-import io.meridian.proto.RevokeTokenRequest;
-import io.meridian.proto.RoutingChange;
-import io.meridian.proto.RoutingCheckReply;
-import io.meridian.proto.RoutingReply;
-import io.meridian.proto.SchedulerConfigRecord;
-import io.meridian.proto.SchedulerControl;
-import io.meridian.proto.SchedulerStatusReply;
-import io.meridian.proto.SchedulerStatusRequest;
-import io.meridian.proto.StatusReply;
-import io.meridian.proto.StatusRequest;
-import io.meridian.proto.TakeSnapshotReply;
-import io.meridian.proto.TakeSnapshotRequest;
-import io.meridian.proto.TopologyChange;
-import io.meridian.proto.TopologyReply;
-import io.meridian.proto.TransferLeadershipReply;
-import io.meridian.proto.TransferLeadershipRequest;
 import io.meridian.proto.Unavailable;
 import io.meridian.proto.WatchEvent;
 import io.meridian.proto.WatchRequest;
-import io.meridian.proto.WriteReply;
-import io.meridian.wire.JoinTokens;
+import io.meridian.proto.WatchServiceGrpc;
+import io.meridian.security.TlsException;
+import io.meridian.security.TlsFiles;
+import io.meridian.security.TlsMaterial;
 import io.meridian.wire.RequestHeader;
 import io.meridian.wire.RequestSession;
 import java.net.ConnectException;
@@ -112,6 +57,11 @@ import java.util.function.Function;
  * with {@link UnavailableException#outcomeUnknown()}, which a leader change alone no longer
  * causes. A refusal is a {@link RejectedException} with the cluster's code.
  *
+ * <p>The calls are grouped as the API's services are, by who may make them: {@link #metadata()}
+ * (reads and watch), {@link #membership()}, {@link #placement()}, {@link #node()} (a data node's
+ * own reports) and {@link #access()}. With {@link Builder#tls}, the client speaks TLS and presents
+ * its certificate, whose identity and role the nodes check per service; without, plaintext.
+ *
  * <p>Thread-safe; close it to release its channels and stop its watches.
  */
 public final class MeridianClient implements AutoCloseable {
@@ -133,17 +83,35 @@ public final class MeridianClient implements AutoCloseable {
     private final AtomicInteger leaderHint = new AtomicInteger(-1);
     private final List<Subscription> subscriptions = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The client's certificate and the CA it trusts, or null for plaintext. */
+    private final TlsMaterial tls;
+    private final MetadataClient metadata;
+    private final MembershipClient membership;
+    private final PlacementClient placement;
+    private final NodeClient node;
+    private final AccessClient access;
 
-    private MeridianClient(List<String> endpoints, Duration timeout, Duration attemptTimeout) {
+    private MeridianClient(List<String> endpoints, Duration timeout, Duration attemptTimeout, TlsMaterial tls) {
         this.endpoints = List.copyOf(endpoints);
         this.timeout = timeout;
         this.attemptTimeout = attemptTimeout;
+        this.tls = tls;
         List<ManagedChannel> built = new ArrayList<>();
         for (String endpoint : endpoints) {
-            built.add(NettyChannelBuilder.forTarget(endpoint).usePlaintext().maxInboundMessageSize(64 << 20)
-                    .intercept(new LeaderHeader()).build());
+            NettyChannelBuilder channel = NettyChannelBuilder.forTarget(endpoint);
+            if (tls == null) {
+                channel.usePlaintext();
+            } else {
+                channel.negotiationType(NegotiationType.TLS).sslContext(tls.clientContext());
+            }
+            built.add(channel.maxInboundMessageSize(64 << 20).intercept(new LeaderHeader()).build());
         }
         this.channels = List.copyOf(built);
+        this.metadata = new MetadataClient(this);
+        this.membership = new MembershipClient(this);
+        this.placement = new PlacementClient(this);
+        this.node = new NodeClient(this);
+        this.access = new AccessClient(this);
     }
 
     public static Builder builder() {
@@ -155,6 +123,7 @@ public final class MeridianClient implements AutoCloseable {
         private final List<String> endpoints = new ArrayList<>();
         private Duration timeout = Duration.ofSeconds(10);
         private Duration attemptTimeout = DEFAULT_ATTEMPT_TIMEOUT;
+        private TlsFiles tls;
 
         /** API endpoints, host:port each. */
         public Builder endpoints(List<String> values) {
@@ -189,6 +158,16 @@ public final class MeridianClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Speaks TLS with this CA certificate, client certificate and private key; null (the
+         * default) speaks plaintext, to a cluster running without TLS.
+         */
+        public Builder tls(TlsFiles files) {
+            tls = files;
+            return this;
+        }
+
+        /** The client; a TLS file that cannot be read or does not fit is an IllegalArgumentException. */
         public MeridianClient build() {
             if (endpoints.isEmpty()) {
                 throw new IllegalArgumentException("a client needs at least one endpoint (host:port)");
@@ -203,7 +182,22 @@ public final class MeridianClient implements AutoCloseable {
             if (timeout.isNegative() || timeout.isZero() || attemptTimeout.isNegative() || attemptTimeout.isZero()) {
                 throw new IllegalArgumentException("the timeouts must be positive");
             }
-            return new MeridianClient(endpoints, timeout, attemptTimeout);
+            TlsMaterial material = null;
+            if (tls != null) {
+                try {
+                    material = TlsMaterial.load(tls);
+                } catch (TlsException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
+            }
+            try {
+                return new MeridianClient(endpoints, timeout, attemptTimeout, material);
+            } catch (RuntimeException e) {
+                if (material != null) {
+                    material.close();
+                }
+                throw e;
+            }
         }
     }
 
@@ -216,213 +210,36 @@ public final class MeridianClient implements AutoCloseable {
         return endpoints;
     }
 
-    // ---- Writes. ----
 
-    public WriteReply changeTopology(TopologyChange change) {
-        return write(stub -> stub.changeTopology(change));
+    /** Reads of the metadata, the members' status, and the watch of applied entries. */
+    public MetadataClient metadata() {
+        return metadata;
     }
 
-    public WriteReply join(JoinRequest request) {
-        return write(stub -> stub.join(request));
+    /** Topology changes, join tokens, joining, snapshots and leadership of the metadata group. */
+    public MembershipClient membership() {
+        return membership;
     }
 
-    public WriteReply changeRouting(RoutingChange change) {
-        return write(stub -> stub.changeRouting(change));
+    /** Routing, placement, ghosts, edge caches, the scheduler, the catalog, and the leader's load. */
+    public PlacementClient placement() {
+        return placement;
     }
 
-    public WriteReply place(PlacementCommand command) {
-        return write(stub -> stub.place(command));
+    /** What a data node reports about itself: load, advertisements, checkpoints, edge-cache stats. */
+    public NodeClient node() {
+        return node;
     }
 
-    public WriteReply checkpoint(MigrationCheckpoint checkpoint) {
-        return write(stub -> stub.checkpoint(checkpoint));
-    }
-
-    public WriteReply abortMigration(MigrationAbort abort) {
-        return write(stub -> stub.abortMigration(abort));
-    }
-
-    /**
-     * Issues a join token. The client draws the token when the request has none, so that every
-     * attempt issues the same one.
-     */
-    public IssueTokenReply issueToken(IssueTokenRequest request) {
-        IssueTokenRequest drawn = request.getToken().isEmpty()
-                ? request.toBuilder().setToken(JoinTokens.draw()).build() : request;
-        return write(stub -> stub.issueToken(drawn));
-    }
-
-    public WriteReply revokeToken(RevokeTokenRequest request) {
-        return write(stub -> stub.revokeToken(request));
-    }
-
-    public WriteReply changeGhost(GhostChange change) {
-        return write(stub -> stub.changeGhost(change));
-    }
-
-    public WriteReply changeEdgeCache(EdgeCacheChange change) {
-        return write(stub -> stub.changeEdgeCache(change));
-    }
-
-    public WriteReply advertiseCapabilities(CapabilityAdvertisement advertisement) {
-        return write(stub -> stub.advertiseCapabilities(advertisement));
-    }
-
-    public WriteReply controlScheduler(SchedulerControl control) {
-        return write(stub -> stub.controlScheduler(control));
-    }
-
-    public WriteReply applyCatalogDdl(CatalogDdl ddl) {
-        return write(stub -> stub.applyCatalogDdl(ddl));
-    }
-
-    public WriteReply applyBatch(Batch batch) {
-        return write(stub -> stub.applyBatch(batch));
-    }
-
-    // ---- Administration. ----
-
-    /** Makes the node at this endpoint write a snapshot now. */
-    public TakeSnapshotReply takeSnapshot(String endpoint) {
-        int index = endpoints.indexOf(endpoint);
-        if (index < 0) {
-            throw new IllegalArgumentException(endpoint + " is not one of this client's endpoints " + endpoints);
-        }
-        try {
-            return stub(index).takeSnapshot(TakeSnapshotRequest.getDefaultInstance());
-        } catch (StatusRuntimeException e) {
-            throw translate(e, false);
-        }
-    }
-
-    public TransferLeadershipReply transferLeadership(String to) {
-        // One attempt may take the whole timeout: an election can outlast the attempt timeout, and
-        // a second attempt would report the transfer the first one made as a move to itself.
-        return invoke(stub -> stub.transferLeadership(TransferLeadershipRequest.newBuilder().setTo(to).build()),
-                false, timeout);
-    }
-
-    // ---- Reads. ----
-
-    /** The status of the node answering and of every member as it reports itself. */
-    public StatusReply status() {
-        return read(stub -> stub.status(StatusRequest.getDefaultInstance()));
-    }
-
-    /** The status of one node, asked directly at its endpoint. */
-    public MemberStatus localStatus(String endpoint) {
-        int index = endpoints.indexOf(endpoint);
-        if (index < 0) {
-            throw new IllegalArgumentException(endpoint + " is not one of this client's endpoints " + endpoints);
-        }
-        try {
-            return stub(index).localStatus(LocalStatusRequest.getDefaultInstance());
-        } catch (StatusRuntimeException e) {
-            throw translate(e, false);
-        }
-    }
-
-    public TopologyReply topology(ReadOptions options) {
-        return read(stub -> stub.getTopology(options));
-    }
-
-    public TopologyReply topology() {
-        return topology(ReadOptions.getDefaultInstance());
-    }
-
-    public RoutingReply routing(ReadOptions options) {
-        return read(stub -> stub.getRouting(options));
-    }
-
-    public RoutingReply routing() {
-        return routing(ReadOptions.getDefaultInstance());
-    }
-
-    /** Groups under- or over-replicated, or without a leader that can serve. */
-    public RoutingCheckReply checkRouting(ReadOptions options) {
-        return read(stub -> stub.checkRouting(options));
-    }
-
-    public ListShardsReply listShards(ListShardsRequest request) {
-        return read(stub -> stub.listShards(request));
-    }
-
-    public LocateKeyReply locate(LocateKeyRequest request) {
-        return read(stub -> stub.locateKey(request));
-    }
-
-    public LocateKeyReply locate(ByteString key) {
-        return locate(LocateKeyRequest.newBuilder().setKey(key).build());
-    }
-
-    public ListMigrationsReply listMigrations(ListMigrationsRequest request) {
-        return read(stub -> stub.listMigrations(request));
-    }
-
-    public MigrationRecord migration(GetMigrationRequest request) {
-        return read(stub -> stub.getMigration(request));
-    }
-
-    public ListTokensReply listTokens(ReadOptions options) {
-        return read(stub -> stub.listTokens(options));
-    }
-
-    public ListGhostsReply listGhosts(ListGhostsRequest request) {
-        return read(stub -> stub.listGhosts(request));
-    }
-
-    public ResolveGhostReply resolveGhost(ResolveGhostRequest request) {
-        return read(stub -> stub.resolveGhost(request));
-    }
-
-    public ListEdgeCachesReply listEdgeCaches(ListEdgeCachesRequest request) {
-        return read(stub -> stub.listEdgeCaches(request));
-    }
-
-    public EdgeCacheNodeRecord edgeCacheStats(GetEdgeCacheStatsRequest request) {
-        return read(stub -> stub.getEdgeCacheStats(request));
-    }
-
-    public CapabilitiesReply capabilities(ReadOptions options) {
-        return read(stub -> stub.getCapabilities(options));
-    }
-
-    public SchedulerConfigRecord schedulerConfig(ReadOptions options) {
-        return read(stub -> stub.getSchedulerConfig(options));
-    }
-
-    public GetCatalogReply catalog(GetCatalogRequest request) {
-        return read(stub -> stub.getCatalog(request));
-    }
-
-    // ---- Load and the scheduler (the leader answers; any node forwards). ----
-
-    /** Reports a data node's load; it replaces the node's previous report. Soft state: safe to repeat. */
-    public ReportLoadReply reportLoad(LoadReport report) {
-        return read(stub -> stub.reportLoad(report));
-    }
-
-    public LoadReply load(GetLoadRequest request) {
-        return read(stub -> stub.getLoad(request));
-    }
-
-    public SchedulerStatusReply schedulerStatus() {
-        return read(stub -> stub.getSchedulerStatus(SchedulerStatusRequest.getDefaultInstance()));
-    }
-
-    /** What the scheduler's next tick would propose, without proposing it. */
-    public PlanReply planPlacement() {
-        return read(stub -> stub.planPlacement(PlanPlacementRequest.getDefaultInstance()));
+    /** Access bindings, the audit trail, and who the cluster takes this client to be. */
+    public AccessClient access() {
+        return access;
     }
 
     // ---- Watch. ----
 
-    /**
-     * Streams every applied entry from {@code fromIndex} on to the listener, on a thread of its own,
-     * resuming on another endpoint after a failure without missing or repeating an entry. Close the
-     * subscription (or the client) to stop.
-     */
-    public Subscription watch(long fromIndex, WatchListener listener) {
+    /** Starts a watch; {@link MetadataClient#watch} says what it does. */
+    Subscription watch(long fromIndex, WatchListener listener) {
         Subscription subscription = new Subscription(fromIndex, listener);
         synchronized (subscriptions) {
             if (closed.get()) {
@@ -467,7 +284,7 @@ public final class MeridianClient implements AutoCloseable {
                 try {
                     int target = endpoint;
                     call.run(() -> {
-                        Iterator<WatchEvent> events = MeridianServiceGrpc.newBlockingStub(channels.get(target))
+                        Iterator<WatchEvent> events = WatchServiceGrpc.newBlockingStub(channels.get(target))
                                 .watch(WatchRequest.newBuilder().setFromIndex(next).build());
                         while (!stopped && events.hasNext()) {
                             WatchEvent event = events.next();
@@ -483,10 +300,13 @@ public final class MeridianClient implements AutoCloseable {
                     if (stopped) {
                         break;
                     }
-                    if (e.getStatus().getCode() == Status.Code.OUT_OF_RANGE) {
+                    Status.Code code = e.getStatus().getCode();
+                    // Too old to resume from, or this caller may no longer read: no other node
+                    // would answer differently.
+                    if (code == Status.Code.OUT_OF_RANGE || code == Status.Code.PERMISSION_DENIED
+                            || code == Status.Code.UNAUTHENTICATED) {
                         stopped = true;
-                        listener.onError(new RejectedException(Status.Code.OUT_OF_RANGE, null,
-                                e.getStatus().getDescription(), -1, e));
+                        listener.onError(new RejectedException(code, null, e.getStatus().getDescription(), -1, e));
                         break;
                     }
                     endpoint = (endpoint + 1) % channels.size();
@@ -554,17 +374,51 @@ public final class MeridianClient implements AutoCloseable {
         }
     }
 
-    private MeridianServiceBlockingStub stub(int index) {
-        return MeridianServiceGrpc.newBlockingStub(channels.get(index))
-                .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    /** The calls of one service, made with this client's failover, deadlines and request identity. */
+    <S extends AbstractStub<S>> Calls<S> calls(Function<Channel, S> stubs) {
+        return new Calls<>(stubs);
     }
 
-    private <T> T write(Function<MeridianServiceBlockingStub, T> call) {
-        return invoke(call, true, attemptTimeout);
-    }
+    /**
+     * How a sub-client calls its service: a read, a write (one request identity on every attempt,
+     * retried when its outcome is unknown), one long attempt, or one endpoint without failover.
+     */
+    final class Calls<S extends AbstractStub<S>> {
+        private final Function<Channel, S> stubs;
 
-    private <T> T read(Function<MeridianServiceBlockingStub, T> call) {
-        return invoke(call, false, attemptTimeout);
+        private Calls(Function<Channel, S> stubs) {
+            this.stubs = stubs;
+        }
+
+        <T> T write(Function<S, T> call) {
+            return invoke(stubs, call, true, attemptTimeout);
+        }
+
+        <T> T read(Function<S, T> call) {
+            return invoke(stubs, call, false, attemptTimeout);
+        }
+
+        /** A read whose one attempt may take the whole timeout. */
+        <T> T readOnce(Function<S, T> call) {
+            return invoke(stubs, call, false, timeout);
+        }
+
+        /** One attempt at the node at this endpoint, which must be one of the client's. */
+        <T> T at(String endpoint, Function<S, T> call) {
+            int index = endpoints.indexOf(endpoint);
+            if (index < 0) {
+                throw new IllegalArgumentException(endpoint + " is not one of this client's endpoints " + endpoints);
+            }
+            if (closed.get()) {
+                throw new IllegalStateException("the client is closed");
+            }
+            try {
+                return call.apply(stubs.apply(channels.get(index))
+                        .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (StatusRuntimeException e) {
+                throw translate(e, false);
+            }
+        }
     }
 
     /**
@@ -572,7 +426,8 @@ public final class MeridianClient implements AutoCloseable {
      * timeout passes; a write keeps one request identity throughout. Each attempt waits at most
      * the attempt timeout; after a round of every endpoint, the next round waits a little longer.
      */
-    private <T> T invoke(Function<MeridianServiceBlockingStub, T> call, boolean write, Duration perAttempt) {
+    private <S extends AbstractStub<S>, T> T invoke(Function<Channel, S> stubs, Function<S, T> call, boolean write,
+            Duration perAttempt) {
         if (closed.get()) {
             throw new IllegalStateException("the client is closed");
         }
@@ -588,7 +443,7 @@ public final class MeridianClient implements AutoCloseable {
                 if (remaining <= 0 || (attempt > 1 && remaining < MIN_ATTEMPT.toNanos())) {
                     break;
                 }
-                MeridianServiceBlockingStub stub = MeridianServiceGrpc.newBlockingStub(channels.get(index))
+                S stub = stubs.apply(channels.get(index))
                         .withDeadlineAfter(Math.min(remaining, perAttempt.toNanos()), TimeUnit.NANOSECONDS);
                 SentTracer sent = new SentTracer();
                 if (request != null) {
@@ -777,6 +632,9 @@ public final class MeridianClient implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (tls != null) {
+            tls.close();
         }
     }
 }

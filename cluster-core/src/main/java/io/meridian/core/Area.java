@@ -10,5 +10,6 @@ public enum Area {
     EDGE_CACHE,
     CAPABILITY,
     SCHEDULER,
-    CATALOG
+    CATALOG,
+    ACCESS
 }

@@ -1,5 +1,7 @@
 package io.meridian.core;
 
+import io.meridian.core.access.AccessTable;
+import io.meridian.core.access.AuditTrail;
 import io.meridian.core.capability.CapabilitiesImage;
 import io.meridian.core.catalog.CatalogImage;
 import io.meridian.core.edgecache.EdgeCacheImage;
@@ -31,7 +33,9 @@ public record MetadataImage(
         CapabilitiesImage capabilities,
         SchedulerConfig scheduler,
         CatalogImage catalog,
-        SessionsImage sessions) {
+        SessionsImage sessions,
+        AccessTable access,
+        AuditTrail audit) {
 
     /** The state of a cluster before its first entry. */
     public static final MetadataImage EMPTY = new MetadataImage(
@@ -45,7 +49,9 @@ public record MetadataImage(
             CapabilitiesImage.EMPTY,
             SchedulerConfig.DEFAULT,
             CatalogImage.EMPTY,
-            SessionsImage.EMPTY);
+            SessionsImage.EMPTY,
+            AccessTable.EMPTY,
+            AuditTrail.EMPTY);
 
     public MetadataImage {
         Objects.requireNonNull(provenance, "provenance");
@@ -59,6 +65,8 @@ public record MetadataImage(
         Objects.requireNonNull(scheduler, "scheduler");
         Objects.requireNonNull(catalog, "catalog");
         Objects.requireNonNull(sessions, "sessions");
+        Objects.requireNonNull(access, "access");
+        Objects.requireNonNull(audit, "audit");
     }
 
     /** The index of the last entry this image reflects. */
@@ -73,57 +81,67 @@ public record MetadataImage(
 
     public MetadataImage withProvenance(Provenance value) {
         return new MetadataImage(value, topology, routing, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, catalog, sessions);
+                capabilities, scheduler, catalog, sessions, access, audit);
     }
 
     public MetadataImage withTopology(TopologyImage value) {
         return new MetadataImage(provenance, value, routing, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, catalog, sessions);
+                capabilities, scheduler, catalog, sessions, access, audit);
     }
 
     public MetadataImage withRouting(RoutingImage value) {
         return new MetadataImage(provenance, topology, value, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, catalog, sessions);
+                capabilities, scheduler, catalog, sessions, access, audit);
     }
 
     public MetadataImage withMigrations(MigrationsImage value) {
         return new MetadataImage(provenance, topology, routing, value, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, catalog, sessions);
+                capabilities, scheduler, catalog, sessions, access, audit);
     }
 
     public MetadataImage withJoinTokens(JoinTokensImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, value, ghosts, edgeCache,
-                capabilities, scheduler, catalog, sessions);
+                capabilities, scheduler, catalog, sessions, access, audit);
     }
 
     public MetadataImage withGhosts(GhostsImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, value, edgeCache,
-                capabilities, scheduler, catalog, sessions);
+                capabilities, scheduler, catalog, sessions, access, audit);
     }
 
     public MetadataImage withEdgeCache(EdgeCacheImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, value,
-                capabilities, scheduler, catalog, sessions);
+                capabilities, scheduler, catalog, sessions, access, audit);
     }
 
     public MetadataImage withCapabilities(CapabilitiesImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
-                value, scheduler, catalog, sessions);
+                value, scheduler, catalog, sessions, access, audit);
     }
 
     public MetadataImage withScheduler(SchedulerConfig value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, value, catalog, sessions);
+                capabilities, value, catalog, sessions, access, audit);
     }
 
     public MetadataImage withCatalog(CatalogImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, value, sessions);
+                capabilities, scheduler, value, sessions, access, audit);
     }
 
     public MetadataImage withSessions(SessionsImage value) {
         return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
-                capabilities, scheduler, catalog, value);
+                capabilities, scheduler, catalog, value, access, audit);
+    }
+
+    public MetadataImage withAccess(AccessTable value) {
+        return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
+                capabilities, scheduler, catalog, sessions, value, audit);
+    }
+
+    public MetadataImage withAudit(AuditTrail value) {
+        return new MetadataImage(provenance, topology, routing, migrations, joinTokens, ghosts, edgeCache,
+                capabilities, scheduler, catalog, sessions, access, value);
     }
 
     /** A one-line summary; the full contents of a large image are far too big to print. */
@@ -134,6 +152,7 @@ public record MetadataImage(
                 + ", shards=" + routing.shards().size() + ", routingVersion=" + routing.version()
                 + ", migrations=" + migrations.all().size() + ", tokens=" + joinTokens.all().size()
                 + ", ghosts=" + ghosts.stubs().size() + ", edgeCaches=" + edgeCache.nodes().size()
-                + ", catalogVersion=" + catalog.version() + ", sessions=" + sessions.sessions().size() + "}";
+                + ", catalogVersion=" + catalog.version() + ", sessions=" + sessions.sessions().size() + ", accessBindings=" + access.size()
+                + ", auditRecords=" + audit.records().size() + "}";
     }
 }

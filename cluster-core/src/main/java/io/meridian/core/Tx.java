@@ -1,5 +1,6 @@
 package io.meridian.core;
 
+import io.meridian.core.access.AccessTable;
 import io.meridian.core.capability.CapabilitiesImage;
 import io.meridian.core.catalog.CatalogImage;
 import io.meridian.core.edgecache.EdgeCacheImage;
@@ -11,6 +12,7 @@ import io.meridian.core.token.JoinTokensImage;
 import io.meridian.core.topology.TopologyImage;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The working state of one entry being applied: the image as changed so far, the changes
@@ -24,6 +26,7 @@ public final class Tx {
 
     private MetadataImage image;
     private final int entryFormat;
+    private final String callerIdentity;
     private final List<Change> changes = new ArrayList<>();
 
     /**
@@ -31,8 +34,24 @@ public final class Tx {
      *     apply rules a release adds switch on it
      */
     public Tx(MetadataImage start, int entryFormat) {
+        this(start, entryFormat, "");
+    }
+
+    /**
+     * @param entryFormat the entry format the leader stamped on the entry (0 before entry-format 5):
+     *     apply rules a release adds switch on it
+     * @param callerIdentity the identity of the caller the entry names (entry-format 6), empty when it
+     *     names none: the node proposed it on its own behalf
+     */
+    public Tx(MetadataImage start, int entryFormat, String callerIdentity) {
         this.image = start;
         this.entryFormat = entryFormat;
+        this.callerIdentity = Objects.requireNonNull(callerIdentity, "callerIdentity");
+    }
+
+    /** The identity of the entry's caller; empty when it has none (a node's own proposal). */
+    public String callerIdentity() {
+        return callerIdentity;
     }
 
     /** Whether the entry was admitted at this entry format or later (stamped from entry-format 5 on). */
@@ -136,5 +155,13 @@ public final class Tx {
 
     public void catalog(CatalogImage value) {
         image = image.withCatalog(value);
+    }
+
+    public AccessTable access() {
+        return image.access();
+    }
+
+    public void access(AccessTable value) {
+        image = image.withAccess(value);
     }
 }

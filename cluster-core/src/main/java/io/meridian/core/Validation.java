@@ -31,6 +31,8 @@ public final class Validation {
     public static final int MAX_ENTITY_ID_BYTES = 256;
     /** Longest key, in bytes. */
     public static final int MAX_KEY_BYTES = 4096;
+    /** Longest identity (a certificate's common name), in characters. */
+    public static final int MAX_IDENTITY = 128;
 
     private static final Pattern DNS_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
     private static final Pattern IPV4 = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
@@ -181,6 +183,39 @@ public final class Validation {
             return Rejection.none();
         }
         return invalid("%s is %d bytes; at most %d are allowed", field, bytes, MAX_TEXT_BYTES);
+    }
+
+    /**
+     * An identity, the common name of a client certificate: 1-128 printable characters. Not
+     * printable here: control characters, unpaired surrogates, line and paragraph separators, the
+     * invisible characters that hide or reorder text (zero-width, bidirectional controls, the byte
+     * order mark), and a space at either end; so two identities that look the same are the same. A
+     * fixed list, not the JDK's Unicode tables, so every release judges an identity alike.
+     */
+    public static Optional<Rejection> identity(String field, String value) {
+        int count = value.codePointCount(0, value.length());
+        if (count < 1 || count > MAX_IDENTITY) {
+            return invalid("%s must be 1-%d characters, got %d", field, MAX_IDENTITY, count);
+        }
+        if (value.charAt(0) == ' ' || value.charAt(value.length() - 1) == ' ') {
+            return invalid("%s '%s' starts or ends with a space", field, printable(value));
+        }
+        for (int i = 0; i < value.length(); ) {
+            int c = value.codePointAt(i);
+            if (!printableInIdentity(c)) {
+                return invalid("%s '%s' holds a character that is not printable (U+%04X): use 1-%d printable "
+                        + "characters", field, printable(value), c, MAX_IDENTITY);
+            }
+            i += Character.charCount(c);
+        }
+        return Rejection.none();
+    }
+
+    private static boolean printableInIdentity(int c) {
+        return !(c < 0x20 || (c >= 0x7f && c <= 0x9f)
+                || (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE)
+                || (c >= 0x200b && c <= 0x200f) || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e)
+                || (c >= 0x2060 && c <= 0x2069) || c == 0xfeff);
     }
 
     /** A ghost entity id: 1-256 UTF-8 bytes. */

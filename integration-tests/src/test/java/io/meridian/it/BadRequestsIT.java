@@ -50,91 +50,98 @@ class BadRequestsIT {
                 MeridianClient client = cluster.client()) {
             // Shards 1 ['', m) in group 3 {n2,n3} migrating to n1; 2 [m, t) in group 1 {n1,n2,n3};
             // 3 [t, end) in group 2 {n1}.
-            client.place(Entries.split(1, "m").getPlacement());
-            client.place(Entries.split(2, "t").getPlacement());
-            client.changeRouting(Entries.createGroup("n1", "n1").getRouting());
-            client.changeRouting(Entries.reassign(3, 2, "n1").getRouting());
-            client.changeRouting(Entries.createGroup("n2", "n2", "n3").getRouting());
-            client.changeRouting(Entries.reassign(1, 3, "n2").getRouting());
-            client.place(Entries.transfer(1, "n3", "n1").getPlacement());
-            client.checkpoint(Entries.checkpoint(1, MigrationPhaseProto.MIGRATION_PHASE_COPYING, 3, "a")
+            client.placement().place(Entries.split(1, "m").getPlacement());
+            client.placement().place(Entries.split(2, "t").getPlacement());
+            client.placement().changeRouting(Entries.createGroup("n1", "n1").getRouting());
+            client.placement().changeRouting(Entries.reassign(3, 2, "n1").getRouting());
+            client.placement().changeRouting(Entries.createGroup("n2", "n2", "n3").getRouting());
+            client.placement().changeRouting(Entries.reassign(1, 3, "n2").getRouting());
+            client.placement().place(Entries.transfer(1, "n3", "n1").getPlacement());
+            client.node().checkpoint(Entries.checkpoint(1, MigrationPhaseProto.MIGRATION_PHASE_COPYING, 3, "a")
                     .getMigrationCheckpoint());
-            IssueTokenReply token = client.issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000).build());
-            client.issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000).build());
+            IssueTokenReply token = client.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000)
+                    .build());
+            client.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000).build());
             cluster.awaitConverged();
             MetadataImage before = cluster.node("n1").stateMachine().image();
-            long version = client.routing().getVersion();
+            long version = client.metadata().routing().getVersion();
 
             // INVALID_ARGUMENT: malformed input, judged before the log.
-            refused(() -> client.place(PlacementCommand.newBuilder().setSplit(SplitShard.newBuilder().setShardId(1))
+            refused(() -> client.placement().place(PlacementCommand.newBuilder().setSplit(SplitShard.newBuilder()
+                    .setShardId(1))
                     .build()), Status.Code.INVALID_ARGUMENT, RejectCode.REJECT_INVALID_ARGUMENT);
-            refused(() -> client.changeTopology(TopologyChange.newBuilder().setAdvertise(AdvertiseNode.newBuilder()
+            refused(() -> client.membership().changeTopology(TopologyChange.newBuilder()
+                    .setAdvertise(AdvertiseNode.newBuilder()
                     .setNodeId("n1").setApiAddress("no-port").setSoftwareVersion("1")).build()),
                     Status.Code.INVALID_ARGUMENT, RejectCode.REJECT_INVALID_ARGUMENT);
-            refused(() -> client.controlScheduler(Entries.setScheduler("speed", "11").getSchedulerControl()),
-                    Status.Code.INVALID_ARGUMENT, RejectCode.REJECT_INVALID_ARGUMENT);
-            refused(() -> client.applyCatalogDdl(CatalogDdl.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
+            refused(() -> client.placement().controlScheduler(
+                    Entries.setScheduler("speed", "11").getSchedulerControl()), Status.Code.INVALID_ARGUMENT,
                     RejectCode.REJECT_INVALID_ARGUMENT);
-            refused(() -> client.applyBatch(Batch.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
+            refused(() -> client.placement().applyCatalogDdl(CatalogDdl.getDefaultInstance()),
+                    Status.Code.INVALID_ARGUMENT, RejectCode.REJECT_INVALID_ARGUMENT);
+            refused(() -> client.placement().applyBatch(Batch.getDefaultInstance()), Status.Code.INVALID_ARGUMENT,
                     RejectCode.REJECT_INVALID_ARGUMENT);
-            refused(() -> client.applyBatch(Batch.newBuilder().addEntries(Entries.join("n7")).build()),
+            refused(() -> client.placement().applyBatch(Batch.newBuilder().addEntries(Entries.join("n7")).build()),
                     Status.Code.INVALID_ARGUMENT, RejectCode.REJECT_INVALID_ARGUMENT);
-            refused(() -> client.changeTopology(Entries.bootstrap("x").getTopology()), Status.Code.INVALID_ARGUMENT,
-                    RejectCode.REJECT_INVALID_ARGUMENT);
-            refused(() -> client.issueToken(IssueTokenRequest.newBuilder().setTtlMs(10).build()),
+            refused(() -> client.membership().changeTopology(Entries.bootstrap("x").getTopology()),
                     Status.Code.INVALID_ARGUMENT, RejectCode.REJECT_INVALID_ARGUMENT);
-            refused(() -> client.revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix("zz").build()),
+            refused(() -> client.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(10).build()),
                     Status.Code.INVALID_ARGUMENT, RejectCode.REJECT_INVALID_ARGUMENT);
-            refused(() -> client.checkpoint(Entries.checkpoint(1, MigrationPhaseProto.MIGRATION_PHASE_COPYING, 3,
+            refused(() -> client.membership().revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix("zz").build()),
+                    Status.Code.INVALID_ARGUMENT, RejectCode.REJECT_INVALID_ARGUMENT);
+            refused(() -> client.node().checkpoint(Entries.checkpoint(1, MigrationPhaseProto.MIGRATION_PHASE_COPYING, 3,
                     new byte[] {1, 2}, 7).getMigrationCheckpoint()), Status.Code.INVALID_ARGUMENT,
                     RejectCode.REJECT_CHECKSUM_MISMATCH);
 
             // NOT_FOUND.
-            refused(() -> client.changeTopology(Entries.promote("n42").getTopology()), Status.Code.NOT_FOUND,
-                    RejectCode.REJECT_NOT_FOUND);
-            refused(() -> client.changeRouting(Entries.reassign(99, 1, "n1").getRouting()), Status.Code.NOT_FOUND,
-                    RejectCode.REJECT_NOT_FOUND);
-            refused(() -> client.migration(GetMigrationRequest.newBuilder().setMigrationId(77).build()),
+            refused(() -> client.membership().changeTopology(Entries.promote("n42").getTopology()),
                     Status.Code.NOT_FOUND, RejectCode.REJECT_NOT_FOUND);
-            refused(() -> client.revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix("000000").build()),
+            refused(() -> client.placement().changeRouting(Entries.reassign(99, 1, "n1").getRouting()),
                     Status.Code.NOT_FOUND, RejectCode.REJECT_NOT_FOUND);
+            refused(() -> client.metadata().migration(GetMigrationRequest.newBuilder().setMigrationId(77).build()),
+                    Status.Code.NOT_FOUND, RejectCode.REJECT_NOT_FOUND);
+            refused(() -> client.membership().revokeToken(
+                    RevokeTokenRequest.newBuilder().setHashPrefix("000000").build()), Status.Code.NOT_FOUND,
+                    RejectCode.REJECT_NOT_FOUND);
 
             // ALREADY_EXISTS: a valid token, but the node id is taken; the token is not consumed.
-            refused(() -> client.join(JoinRequest.newBuilder().setToken(token.getToken()).setNode(JoinNode.newBuilder()
-                    .setNodeId("n1").setRaftAddress("10.9.9.9:7000")).build()), Status.Code.ALREADY_EXISTS,
-                    RejectCode.REJECT_ALREADY_EXISTS);
+            refused(() -> client.membership().join(JoinRequest.newBuilder().setToken(token.getToken())
+                    .setNode(JoinNode.newBuilder().setNodeId("n1").setRaftAddress("10.9.9.9:7000")).build()),
+                    Status.Code.ALREADY_EXISTS, RejectCode.REJECT_ALREADY_EXISTS);
 
             // FAILED_PRECONDITION: the state forbids it.
-            refused(() -> client.changeTopology(Entries.activate("n1").getTopology()),
+            refused(() -> client.membership().changeTopology(Entries.activate("n1").getTopology()),
                     Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_ILLEGAL_TRANSITION);
-            refused(() -> client.changeTopology(Entries.startDecommission("n1", false).getTopology()),
+            refused(() -> client.membership().changeTopology(Entries.startDecommission("n1", false).getTopology()),
                     Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_MIN_VOTERS);
-            refused(() -> client.changeRouting(Entries.transferLeadership(2, "n2").getRouting()),
+            refused(() -> client.placement().changeRouting(Entries.transferLeadership(2, "n2").getRouting()),
                     Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_NOT_A_MEMBER);
-            refused(() -> client.changeRouting(Entries.removeMember(2, "n1").getRouting()),
+            refused(() -> client.placement().changeRouting(Entries.removeMember(2, "n1").getRouting()),
                     Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_LAST_MEMBER);
-            refused(() -> client.place(Entries.split(2, "z").getPlacement()), Status.Code.FAILED_PRECONDITION,
-                    RejectCode.REJECT_KEY_OUT_OF_RANGE);
-            refused(() -> client.place(Entries.merge(3, 2).getPlacement()), Status.Code.FAILED_PRECONDITION,
-                    RejectCode.REJECT_NOT_ADJACENT);
-            refused(() -> client.place(Entries.merge(2, 3).getPlacement()), Status.Code.FAILED_PRECONDITION,
-                    RejectCode.REJECT_GROUP_MISMATCH);
-            refused(() -> client.place(Entries.split(1, "c").getPlacement()), Status.Code.FAILED_PRECONDITION,
-                    RejectCode.REJECT_SHARD_BUSY);
-            refused(() -> client.place(Entries.transfer(2, "n1", "n2").getPlacement()),
+            refused(() -> client.placement().place(Entries.split(2, "z").getPlacement()),
+                    Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_KEY_OUT_OF_RANGE);
+            refused(() -> client.placement().place(Entries.merge(3, 2).getPlacement()),
+                    Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_NOT_ADJACENT);
+            refused(() -> client.placement().place(Entries.merge(2, 3).getPlacement()),
+                    Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_GROUP_MISMATCH);
+            refused(() -> client.placement().place(Entries.split(1, "c").getPlacement()),
+                    Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_SHARD_BUSY);
+            refused(() -> client.placement().place(Entries.transfer(2, "n1", "n2").getPlacement()),
                     Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_ALREADY_MEMBER);
-            refused(() -> client.place(Entries.placement(PlacementCommand.newBuilder().setSplit(SplitShard.newBuilder()
-                    .setShardId(2).setSplitKey(ByteString.copyFromUtf8("q"))), version - 1).getPlacement()),
+            refused(() -> client.placement().place(Entries.placement(PlacementCommand.newBuilder()
+                    .setSplit(SplitShard.newBuilder().setShardId(2).setSplitKey(ByteString.copyFromUtf8("q"))),
+                    version - 1).getPlacement()),
                     Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_STALE_VERSION);
-            refused(() -> client.checkpoint(Entries.checkpoint(1, MigrationPhaseProto.MIGRATION_PHASE_COPYING, 1, "b")
-                    .getMigrationCheckpoint()), Status.Code.FAILED_PRECONDITION, RejectCode.REJECT_STALE_ATTEMPT);
-            refused(() -> client.changeEdgeCache(Entries.disableEdgeCache("n3").getEdgeCache()),
+            refused(() -> client.node().checkpoint(Entries.checkpoint(1, MigrationPhaseProto.MIGRATION_PHASE_COPYING,
+                    1, "b").getMigrationCheckpoint()), Status.Code.FAILED_PRECONDITION,
+                    RejectCode.REJECT_STALE_ATTEMPT);
+            refused(() -> client.placement().changeEdgeCache(Entries.disableEdgeCache("n3").getEdgeCache()),
                     Status.Code.NOT_FOUND, RejectCode.REJECT_NOT_FOUND);
-            refused(() -> client.revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix("00").build()),
+            refused(() -> client.membership().revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix("00").build()),
                     Status.Code.INVALID_ARGUMENT, RejectCode.REJECT_INVALID_ARGUMENT);
 
             // A bad token is refused without saying why.
-            assertThatThrownBy(() -> client.join(JoinRequest.newBuilder().setToken("mrdn.guessed")
+            assertThatThrownBy(() -> client.membership().join(JoinRequest.newBuilder().setToken("mrdn.guessed")
                     .setNode(JoinNode.newBuilder().setNodeId("n8").setRaftAddress("10.9.9.8:7000")).build()))
                     .isInstanceOfSatisfying(RejectedException.class, e -> {
                         assertThat(e.status()).isEqualTo(Status.Code.PERMISSION_DENIED);
@@ -161,10 +168,12 @@ class BadRequestsIT {
             }
             try (MeridianClient client = io.meridian.client.MeridianClient.builder()
                     .endpoints(cluster.endpoint(survivor)).timeout(Duration.ofSeconds(3)).build()) {
-                assertThatThrownBy(() -> client.applyCatalogDdl(Entries.catalogDdl("lost?").getCatalogDdl()))
+                assertThatThrownBy(() -> client.placement().applyCatalogDdl(Entries.catalogDdl("lost?")
+                        .getCatalogDdl()))
                         .isInstanceOfSatisfying(UnavailableException.class,
                                 e -> assertThat(e.outcomeUnknown()).isTrue());
-                assertThatThrownBy(client::topology).isInstanceOfSatisfying(UnavailableException.class,
+                assertThatThrownBy(() -> client.metadata().topology())
+                        .isInstanceOfSatisfying(UnavailableException.class,
                         e -> assertThat(e.outcomeUnknown()).isFalse());
             }
             cluster.restartAll();

@@ -22,8 +22,10 @@ import io.meridian.proto.CatalogEntryRecord;
 import io.meridian.proto.GetCatalogRequest;
 import io.meridian.proto.IssueTokenReply;
 import io.meridian.proto.IssueTokenRequest;
-import io.meridian.proto.MeridianServiceGrpc;
-import io.meridian.proto.MeridianServiceGrpc.MeridianServiceBlockingStub;
+import io.meridian.proto.MembershipServiceGrpc;
+import io.meridian.proto.MembershipServiceGrpc.MembershipServiceBlockingStub;
+import io.meridian.proto.PlacementServiceGrpc;
+import io.meridian.proto.PlacementServiceGrpc.PlacementServiceBlockingStub;
 import io.meridian.proto.ReadOptions;
 import io.meridian.proto.RequestId;
 import io.meridian.proto.WriteReply;
@@ -64,7 +66,7 @@ class ExactlyOnceIT {
         client = cluster.client();
         long format = CapabilityCatalog.ENTRY_FORMAT.supportedHere().get(
                 CapabilityCatalog.ENTRY_FORMAT.supportedHere().size() - 1);
-        await().atMost(InProcessCluster.PATIENCE).ignoreExceptions().until(() -> client.capabilities(
+        await().atMost(InProcessCluster.PATIENCE).ignoreExceptions().until(() -> client.metadata().capabilities(
                 ReadOptions.getDefaultInstance()).getNegotiatedList().stream().anyMatch(
                         c -> c.getName().equals(CapabilityCatalog.ENTRY_FORMAT.name()) && c.getValue() == format));
     }
@@ -77,10 +79,19 @@ class ExactlyOnceIT {
         cluster.close();
     }
 
-    private static MeridianServiceBlockingStub stub(String nodeId, Metadata headers) {
+    private static ManagedChannel channel(String nodeId) {
         ManagedChannel channel = NettyChannelBuilder.forTarget(cluster.endpoint(nodeId)).usePlaintext().build();
         channels.add(channel);
-        return MeridianServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+        return channel;
+    }
+
+    private static PlacementServiceBlockingStub placement(String nodeId, Metadata headers) {
+        return PlacementServiceGrpc.newBlockingStub(channel(nodeId)).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    private static MembershipServiceBlockingStub membership(String nodeId, Metadata headers) {
+        return MembershipServiceGrpc.newBlockingStub(channel(nodeId)).withDeadlineAfter(30, TimeUnit.SECONDS)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
@@ -95,7 +106,7 @@ class ExactlyOnceIT {
         List<CatalogEntryRecord> all = new ArrayList<>();
         long after = 0;
         while (true) {
-            var page = client.catalog(GetCatalogRequest.newBuilder().setAfterVersion(after).build());
+            var page = client.metadata().catalog(GetCatalogRequest.newBuilder().setAfterVersion(after).build());
             all.addAll(page.getEntriesList());
             if (page.getEntriesCount() == 0 || after + page.getEntriesCount() >= page.getVersion()) {
                 return all;
@@ -108,16 +119,16 @@ class ExactlyOnceIT {
     void oneRequestSentToEveryNodeAppliesOnceAndEveryCopyGetsTheFirstAnswer() {
         RequestId request = newRequest();
         CatalogDdl ddl = CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8("sent to every node")).build();
-        long before = client.catalog(GetCatalogRequest.newBuilder().setLimit(1).build()).getVersion();
+        long before = client.metadata().catalog(GetCatalogRequest.newBuilder().setLimit(1).build()).getVersion();
 
         List<WriteReply> replies = new ArrayList<>();
         for (String node : cluster.ids()) {
-            replies.add(stub(node, RequestHeader.of(request)).applyCatalogDdl(ddl));
+            replies.add(placement(node, RequestHeader.of(request)).applyCatalogDdl(ddl));
         }
 
         assertThat(replies).extracting(WriteReply::getIndex).containsOnly(replies.get(0).getIndex());
         assertThat(replies).extracting(WriteReply::getChangesList).containsOnly(replies.get(0).getChangesList());
-        assertThat(client.catalog(GetCatalogRequest.newBuilder().setLimit(1).build()).getVersion())
+        assertThat(client.metadata().catalog(GetCatalogRequest.newBuilder().setLimit(1).build()).getVersion())
                 .isEqualTo(before + 1);
     }
 
@@ -125,15 +136,18 @@ class ExactlyOnceIT {
     void aTokenIssuedAgainUnderTheSameIdentityIsTheSameToken() {
         RequestId request = newRequest();
         IssueTokenRequest issue = IssueTokenRequest.newBuilder().setTtlMs(600_000).setToken(JoinTokens.draw()).build();
-        int before = client.listTokens(ReadOptions.getDefaultInstance()).getTokensCount();
+        int before = client.membership().listTokens(ReadOptions.getDefaultInstance()).getTokensCount();
 
-        IssueTokenReply first = stub(cluster.follower().nodeId(), RequestHeader.of(request)).issueToken(issue);
-        IssueTokenReply again = stub(cluster.awaitLeader().nodeId(), RequestHeader.of(request)).issueToken(issue);
+        IssueTokenReply first = membership(cluster.follower().nodeId(), RequestHeader.of(request))
+                .issueToken(issue);
+        IssueTokenReply again = membership(cluster.awaitLeader().nodeId(), RequestHeader.of(request))
+                .issueToken(issue);
 
         assertThat(again.getHashPrefix()).isEqualTo(first.getHashPrefix());
         assertThat(again.getIndex()).isEqualTo(first.getIndex());
         assertThat(again.getExpiresAtMs()).isEqualTo(first.getExpiresAtMs()).isPositive();
-        assertThat(client.listTokens(ReadOptions.getDefaultInstance()).getTokensCount()).isEqualTo(before + 1);
+        assertThat(client.membership().listTokens(ReadOptions.getDefaultInstance()).getTokensCount())
+                .isEqualTo(before + 1);
     }
 
     @Test
@@ -141,7 +155,7 @@ class ExactlyOnceIT {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of(RequestHeader.KEY.name(), Metadata.BINARY_BYTE_MARSHALLER), new byte[] {1, 2, 3});
 
-        assertThatThrownBy(() -> stub(cluster.follower().nodeId(), headers).applyCatalogDdl(
+        assertThatThrownBy(() -> placement(cluster.follower().nodeId(), headers).applyCatalogDdl(
                 CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8("x")).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
@@ -169,7 +183,8 @@ class ExactlyOnceIT {
                     for (int i = 0; running.get(); i++) {
                         String payload = prefix + i;
                         try {
-                            own.applyCatalogDdl(CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8(payload))
+                            own.placement().applyCatalogDdl(CatalogDdl.newBuilder()
+                                    .setPayload(ByteString.copyFromUtf8(payload))
                                     .build());
                             acks.add(payload);
                         } catch (UnavailableException e) {
@@ -191,7 +206,7 @@ class ExactlyOnceIT {
                 int written = acknowledged.stream().mapToInt(List::size).sum();
                 await().atMost(Duration.ofSeconds(30)).until(() ->
                         acknowledged.stream().mapToInt(List::size).sum() > written + 20);
-                client.transferLeadership(next);
+                client.membership().transferLeadership(next);
             }
         } finally {
             running.set(false);

@@ -45,7 +45,7 @@ class FailoverIT {
 
             Map<String, Integer> applied = new TreeMap<>();
             GetCatalogRequest.Builder page = GetCatalogRequest.newBuilder().setLimit(10_000);
-            for (CatalogEntryRecord entry : client.catalog(page.build()).getEntriesList()) {
+            for (CatalogEntryRecord entry : client.metadata().catalog(page.build()).getEntriesList()) {
                 applied.merge(entry.getPayload().toStringUtf8(), 1, Integer::sum);
             }
             List<String> acknowledged = writer.acknowledged();

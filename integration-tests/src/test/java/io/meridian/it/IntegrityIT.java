@@ -65,10 +65,11 @@ class IntegrityIT {
             await().atMost(InProcessCluster.PATIENCE).until(() -> cluster.node(victim).corrupt().isPresent());
             try (MeridianClient onlyVictim = MeridianClient.builder().endpoints(cluster.endpoint(victim))
                     .timeout(Duration.ofSeconds(2)).build()) {
-                assertThatThrownBy(onlyVictim::topology).isInstanceOf(UnavailableException.class)
+                assertThatThrownBy(() -> onlyVictim.metadata().topology()).isInstanceOf(UnavailableException.class)
                         .hasMessageContaining("CORRUPT alarm");
             }
-            assertThat(client.topology().getBootstrapped()).as("the healthy members still serve reads").isTrue();
+            assertThat(client.metadata().topology().getBootstrapped()).as("the healthy members still serve reads")
+                    .isTrue();
             NodeProcesses.Cli status = NodeProcesses.cli("cluster", "status", "--endpoints",
                     cluster.endpoint(cluster.awaitLeader().nodeId()));
             assertThat(status.out()).contains("alarm CORRUPT on " + victim);
@@ -82,7 +83,7 @@ class IntegrityIT {
                 + 1) * MetadataStateMachine.CHECKPOINT_INTERVAL;
         int i = 0;
         while (cluster.awaitLeader().stateMachine().image().index() <= target) {
-            client.applyCatalogDdl(Entries.catalogDdl("filler " + target + "-" + i++).getCatalogDdl());
+            client.placement().applyCatalogDdl(Entries.catalogDdl("filler " + target + "-" + i++).getCatalogDdl());
         }
         await().atMost(InProcessCluster.PATIENCE).until(() -> cluster.runningNodes().stream()
                 .allMatch(node -> node.stateMachine().image().index() > target));

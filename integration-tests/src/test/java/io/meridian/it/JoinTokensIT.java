@@ -84,7 +84,7 @@ class JoinTokensIT {
     }
 
     private String issue(IssueTokenRequest.Builder request) {
-        IssueTokenReply reply = client.issueToken(request.build());
+        IssueTokenReply reply = client.membership().issueToken(request.build());
         tokensUsed.add(reply.getToken());
         return reply.getToken();
     }
@@ -155,11 +155,11 @@ class JoinTokensIT {
     @Test
     @Order(3)
     void anExpiredTokenIsRefused() {
-        IssueTokenReply reply = client.issueToken(IssueTokenRequest.newBuilder().setTtlMs(1_000).build());
+        IssueTokenReply reply = client.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(1_000).build());
         tokensUsed.add(reply.getToken());
         await("the token's expiry").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                 .until(() -> System.currentTimeMillis() > reply.getExpiresAtMs() + 50);
-        assertThatThrownBy(() -> client.join(request("x1", reply.getToken())))
+        assertThatThrownBy(() -> client.membership().join(request("x1", reply.getToken())))
                 .isInstanceOfSatisfying(RejectedException.class, e -> {
                     assertThat(e.status()).isEqualTo(Status.Code.PERMISSION_DENIED);
                     assertThat(e.getMessage()).contains(INVALID);
@@ -169,9 +169,10 @@ class JoinTokensIT {
     @Test
     @Order(4)
     void aRevokedTokenIsRefused() {
-        IssueTokenReply reply = client.issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000).build());
+        IssueTokenReply reply = client.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000)
+                .build());
         tokensUsed.add(reply.getToken());
-        client.revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix(reply.getHashPrefix()).build());
+        client.membership().revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix(reply.getHashPrefix()).build());
         assertJoinRefused("n8", reply.getToken(), Map.of(), RaftRole.VOTER);
     }
 
@@ -194,21 +195,23 @@ class JoinTokensIT {
     @Order(6)
     void aJoinCannotBeWrittenAroundTheTokenCheck() {
         JoinNode node = JoinNode.newBuilder().setNodeId("x2").setRaftAddress("127.0.0.1:2").build();
-        assertThatThrownBy(() -> client.changeTopology(TopologyChange.newBuilder().setJoin(node).build()))
+        assertThatThrownBy(() -> client.membership().changeTopology(TopologyChange.newBuilder().setJoin(node).build()))
                 .isInstanceOfSatisfying(RejectedException.class,
                         e -> assertThat(e.status()).isEqualTo(Status.Code.INVALID_ARGUMENT));
         MetadataEntry joinEntry = MetadataEntry.newBuilder().setTopology(TopologyChange.newBuilder().setJoin(node))
                 .build();
-        assertThatThrownBy(() -> client.applyBatch(Batch.newBuilder().addEntries(joinEntry).build()))
+        assertThatThrownBy(() -> client.placement().applyBatch(Batch.newBuilder().addEntries(joinEntry).build()))
                 .isInstanceOf(RejectedException.class).hasMessageContaining("nodes join with a token");
         MetadataEntry consume = MetadataEntry.newBuilder().setJoinToken(JoinTokenTransition.newBuilder()
                 .setTokenHash(com.google.protobuf.ByteString.copyFrom(new byte[32]))
                 .setConsumed(TokenConsumed.newBuilder().setNodeId("x2"))).build();
-        assertThatThrownBy(() -> client.applyBatch(Batch.newBuilder().addEntries(consume).addEntries(joinEntry)
+        assertThatThrownBy(() -> client.placement().applyBatch(Batch.newBuilder().addEntries(consume)
+                .addEntries(joinEntry)
                 .build())).isInstanceOf(RejectedException.class).hasMessageContaining("consumed with Join");
-        assertThatThrownBy(() -> client.join(request("x2", ""))).isInstanceOfSatisfying(RejectedException.class,
+        assertThatThrownBy(() -> client.membership().join(request("x2", "")))
+                .isInstanceOfSatisfying(RejectedException.class,
                 e -> assertThat(e.status()).isEqualTo(Status.Code.PERMISSION_DENIED));
-        assertThatThrownBy(() -> client.join(JoinRequest.newBuilder().setToken(issue())
+        assertThatThrownBy(() -> client.membership().join(JoinRequest.newBuilder().setToken(issue())
                 .setNode(JoinNode.newBuilder().setNodeId("x3").setRaftAddress("127.0.0.1:3"))
                 .setAdvertisement(AdvertiseNode.newBuilder().setNodeId("x4")).build()))
                 .isInstanceOf(RejectedException.class).hasMessageContaining("the advertisement is for x4");
@@ -250,14 +253,14 @@ class JoinTokensIT {
                 byte[] guess = new byte[32];
                 random.nextBytes(guess);
                 String token = "mrdn." + HexFormat.of().formatHex(guess);
-                assertThatThrownBy(() -> guesser.join(request("guess", token)))
+                assertThatThrownBy(() -> guesser.membership().join(request("guess", token)))
                         .isInstanceOfSatisfying(RejectedException.class, e -> {
                             assertThat(e.status()).isEqualTo(Status.Code.PERMISSION_DENIED);
                             assertThat(e.getMessage()).contains(INVALID);
                         });
             }
             String good = issue();
-            assertThatThrownBy(() -> guesser.join(request("g9", good)))
+            assertThatThrownBy(() -> guesser.membership().join(request("g9", good)))
                     .isInstanceOfSatisfying(UnavailableException.class, e -> {
                         assertThat(e.outcomeUnknown()).isFalse();
                         assertThat(e.getMessage()).contains("too many refused joins from 127.0.0.1; try again in");

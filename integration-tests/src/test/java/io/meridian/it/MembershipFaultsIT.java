@@ -63,7 +63,8 @@ class MembershipFaultsIT {
             HostPort api = new HostPort("127.0.0.1", InProcessCluster.freePort());
             // The cluster admits n4 before its process runs: the leader now tries to add a listener
             // it cannot reach yet, and dies trying.
-            client.join(JoinRequest.newBuilder().setToken(token).setNode(JoinNode.newBuilder().setNodeId("n4")
+            client.membership().join(JoinRequest.newBuilder().setToken(token).setNode(JoinNode.newBuilder()
+                    .setNodeId("n4")
                     .setRaftAddress(raft.toString()).setApiAddress(api.toString())
                     .setRequestedRole(RaftRoleProto.RAFT_ROLE_LEARNER)).build());
             String old = cluster.awaitLeader().nodeId();
@@ -91,7 +92,8 @@ class MembershipFaultsIT {
                     .until(() -> agree(cluster, Set.of("n1", "n2", "n3"), Set.of("n4")));
 
             String old = cluster.awaitLeader().nodeId();
-            client.changeTopology(TopologyChange.newBuilder().setPromote(PromoteNode.newBuilder().setNodeId("n4"))
+            client.membership().changeTopology(TopologyChange.newBuilder().setPromote(PromoteNode.newBuilder()
+                    .setNodeId("n4"))
                     .build());
             cluster.kill(old);
 
@@ -125,7 +127,7 @@ class MembershipFaultsIT {
                         && progress.lastContactMs() > RaftTuning.DEFAULT.electionTimeoutMax().toMillis();
             });
             try (MeridianClient client = cluster.clientOf(leader, other)) {
-                assertThatThrownBy(() -> client.changeTopology(TopologyChange.newBuilder()
+                assertThatThrownBy(() -> client.membership().changeTopology(TopologyChange.newBuilder()
                         .setStartDecommission(StartDecommission.newBuilder().setNodeId(other).setForce(true))
                         .build()))
                         .isInstanceOfSatisfying(RejectedException.class, e -> {

@@ -41,15 +41,16 @@ import org.junit.jupiter.api.Timeout;
 class MembershipIT {
 
     static String token(MeridianClient client, RaftRoleProto role) {
-        return client.issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000).setRole(role).build()).getToken();
+        return client.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000).setRole(role).build())
+                .getToken();
     }
 
     static void configure(MeridianClient client, ConfigureMembership.Builder policy) {
-        client.changeTopology(TopologyChange.newBuilder().setConfigureMembership(policy).build());
+        client.membership().changeTopology(TopologyChange.newBuilder().setConfigureMembership(policy).build());
     }
 
     static void decommission(MeridianClient client, String id) {
-        client.applyBatch(Batch.newBuilder()
+        client.placement().applyBatch(Batch.newBuilder()
                 .addEntries(MetadataEntry.newBuilder().setTopology(TopologyChange.newBuilder()
                         .setStartDecommission(StartDecommission.newBuilder().setNodeId(id))))
                 .addEntries(MetadataEntry.newBuilder().setTopology(TopologyChange.newBuilder()
@@ -109,7 +110,8 @@ class MembershipIT {
             cluster.forget("n4");
             cluster.forget("n5");
             for (String id : List.of("n4", "n5")) {
-                client.changeTopology(TopologyChange.newBuilder().setLeave(LeaveCluster.newBuilder().setNodeId(id))
+                client.membership().changeTopology(TopologyChange.newBuilder().setLeave(LeaveCluster.newBuilder()
+                        .setNodeId(id))
                         .build());
             }
             assertThatThrownBy(() -> decommission(client, "n3")).isInstanceOfSatisfying(RejectedException.class,
@@ -120,7 +122,8 @@ class MembershipIT {
 
             cluster.awaitConverged();
             Map<String, Integer> applied = new TreeMap<>();
-            for (CatalogEntryRecord entry : client.catalog(GetCatalogRequest.newBuilder().setLimit(100_000).build())
+            for (CatalogEntryRecord entry : client.metadata().catalog(GetCatalogRequest.newBuilder().setLimit(100_000)
+                    .build())
                     .getEntriesList()) {
                 applied.merge(entry.getPayload().toStringUtf8(), 1, Integer::sum);
             }

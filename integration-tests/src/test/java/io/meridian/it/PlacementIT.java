@@ -72,7 +72,7 @@ class PlacementIT {
                     e -> failedRounds.incrementAndGet())) {
                 await("the simulator split the keyspace into 200 shards").atMost(InProcessCluster.PATIENCE)
                         .until(() -> simulator.view().shards() == 200);
-                long ticksBefore = client.schedulerStatus().getTicks();
+                long ticksBefore = client.placement().schedulerStatus().getTicks();
                 control(client, SchedulerControl.newBuilder().setResume(ResumeScheduler.getDefaultInstance()));
                 long started = System.nanoTime();
                 String killed = "";
@@ -90,13 +90,14 @@ class PlacementIT {
                             .until(() -> balanced(client, simulator));
                 } catch (org.awaitility.core.ConditionTimeoutException e) {
                     System.out.println("PlacementIT: not converged. Simulator: " + simulator.view() + "; failed rounds "
-                            + failedRounds.get() + "\nIn flight: " + client.listMigrations(ListMigrationsRequest
-                            .newBuilder().setInFlightOnly(true).build()) + "\nScheduler: " + client.schedulerStatus());
+                            + failedRounds.get() + "\nIn flight: " + client.metadata().listMigrations(
+                                    ListMigrationsRequest.newBuilder().setInFlightOnly(true).build())
+                            + "\nScheduler: " + client.placement().schedulerStatus());
                     throw e;
                 }
                 long seconds = (System.nanoTime() - started) / 1_000_000_000L;
                 assertConverged(client);
-                SchedulerStatusReply status = client.schedulerStatus();
+                SchedulerStatusReply status = client.placement().schedulerStatus();
                 Map<Long, Integer> moves = completedMovesByShard(client);
                 int maxMoves = moves.values().stream().mapToInt(Integer::intValue).max().orElse(0);
                 assertThat(maxMoves).as("most moves of one shard").isLessThanOrEqualTo(2);
@@ -121,7 +122,8 @@ class PlacementIT {
                     .withTotalBytes(2L << 30).withCopyBytesPerRound(1L << 30));
             try (Simulator.Running running = simulator.start(Duration.ofMillis(100), view -> { }, e -> { })) {
                 await().atMost(InProcessCluster.PATIENCE).until(() -> simulator.view().shards() == 20);
-                client.changeTopology(TopologyChange.newBuilder().setStartDecommission(StartDecommission.newBuilder()
+                client.membership().changeTopology(TopologyChange.newBuilder()
+                        .setStartDecommission(StartDecommission.newBuilder()
                         .setNodeId("n5")).build());
                 control(client, SchedulerControl.newBuilder().setResume(ResumeScheduler.getDefaultInstance()));
                 await("n5 drained and decommissioned").atMost(CONVERGE).until(() -> cluster.awaitLeader()
@@ -157,12 +159,14 @@ class PlacementIT {
 
     /** The whole keyspace in a group of this one node. */
     private static void onOneNode(MeridianClient client, String node) {
-        client.changeRouting(RoutingChange.newBuilder().setCreateGroup(CreateGroup.newBuilder().addMembers(node)
+        client.placement().changeRouting(RoutingChange.newBuilder().setCreateGroup(CreateGroup.newBuilder()
+                .addMembers(node)
                 .setLeader(node)).build());
-        long group = client.routing(ReadOptions.getDefaultInstance()).getGroupsList().stream()
+        long group = client.metadata().routing(ReadOptions.getDefaultInstance()).getGroupsList().stream()
                 .filter(g -> g.getGroup().getMembersList().equals(java.util.List.of(node)))
                 .mapToLong(g -> g.getGroup().getGroupId()).findFirst().orElseThrow();
-        client.changeRouting(RoutingChange.newBuilder().setReassignShard(ReassignShard.newBuilder().setShardId(1)
+        client.placement().changeRouting(RoutingChange.newBuilder().setReassignShard(ReassignShard.newBuilder()
+                .setShardId(1)
                 .setGroupId(group).setLeaseholder(node)).build());
     }
 
@@ -171,18 +175,21 @@ class PlacementIT {
      * that serves, and ten more ticks of the scheduler start no migration.
      */
     private static void assertConverged(MeridianClient client) {
-        assertThat(client.checkRouting(ReadOptions.getDefaultInstance()).getProblemsList()).as("routing check").isEmpty();
-        long migrations = client.listMigrations(ListMigrationsRequest.getDefaultInstance()).getMigrationsCount();
-        long ticks = client.schedulerStatus().getTicks();
+        assertThat(client.metadata().checkRouting(ReadOptions.getDefaultInstance()).getProblemsList())
+                .as("routing check").isEmpty();
+        long migrations = client.metadata().listMigrations(ListMigrationsRequest.getDefaultInstance())
+                .getMigrationsCount();
+        long ticks = client.placement().schedulerStatus().getTicks();
         await("ten more scheduler ticks").atMost(InProcessCluster.PATIENCE).pollInterval(Duration.ofMillis(100))
-                .until(() -> client.schedulerStatus().getTicks() >= ticks + 10);
-        assertThat(client.listMigrations(ListMigrationsRequest.getDefaultInstance()).getMigrationsCount())
+                .until(() -> client.placement().schedulerStatus().getTicks() >= ticks + 10);
+        assertThat(client.metadata().listMigrations(ListMigrationsRequest.getDefaultInstance()).getMigrationsCount())
                 .as("migrations started after convergence").isEqualTo(migrations);
-        assertThat(client.schedulerStatus().getLastPlan().getActionsList()).as("the last plan").isEmpty();
+        assertThat(client.placement().schedulerStatus().getLastPlan().getActionsList()).as("the last plan").isEmpty();
     }
 
     private static boolean balanced(MeridianClient client, Simulator simulator) {
-        boolean idle = client.listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true).build())
+        boolean idle = client.metadata().listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true)
+                .build())
                 .getMigrationsCount() == 0;
         return idle && simulator.view().round() > 0 && simulator.view().imbalanceBps() <= THRESHOLD_BPS
                 && simulator.view().nodes().stream().filter(node -> !node.state().equals("DOWN"))
@@ -191,7 +198,7 @@ class PlacementIT {
 
     private static Map<Long, Integer> completedMovesByShard(MeridianClient client) {
         Map<Long, Integer> moves = new TreeMap<>();
-        for (MigrationRecord migration : client.listMigrations(ListMigrationsRequest.getDefaultInstance())
+        for (MigrationRecord migration : client.metadata().listMigrations(ListMigrationsRequest.getDefaultInstance())
                 .getMigrationsList()) {
             if (migration.getPhase() == MigrationPhaseProto.MIGRATION_PHASE_COMPLETED) {
                 moves.merge(migration.getShardId(), 1, Integer::sum);
@@ -218,6 +225,6 @@ class PlacementIT {
     }
 
     private static void control(MeridianClient client, SchedulerControl.Builder control) {
-        client.controlScheduler(control.build());
+        client.placement().controlScheduler(control.build());
     }
 }

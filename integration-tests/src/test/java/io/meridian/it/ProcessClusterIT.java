@@ -43,10 +43,10 @@ class ProcessClusterIT {
             try (MeridianClient client = MeridianClient.builder().endpoints(nodes.endpoints())
                     .timeout(Duration.ofSeconds(20)).build()) {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
-                        .until(() -> client.topology().getBootstrapped());
+                        .until(() -> client.metadata().topology().getBootstrapped());
                 long firstLeaderMs = (System.nanoTime() - launched) / 1_000_000;
                 for (int i = 0; i < 20; i++) {
-                    client.applyCatalogDdl(Entries.catalogDdl("p-" + i).getCatalogDdl());
+                    client.placement().applyCatalogDdl(Entries.catalogDdl("p-" + i).getCatalogDdl());
                 }
                 StatusReply status = nodes.status();
                 String leader = status.getLeaderId();
@@ -54,10 +54,10 @@ class ProcessClusterIT {
 
                 long killed = System.nanoTime();
                 nodes.process(leader).destroyForcibly().waitFor();
-                client.applyCatalogDdl(Entries.catalogDdl("after-kill").getCatalogDdl());
+                client.placement().applyCatalogDdl(Entries.catalogDdl("after-kill").getCatalogDdl());
                 long failoverMs = (System.nanoTime() - killed) / 1_000_000;
                 for (int i = 0; i < 20; i++) {
-                    client.applyCatalogDdl(Entries.catalogDdl("q-" + i).getCatalogDdl());
+                    client.placement().applyCatalogDdl(Entries.catalogDdl("q-" + i).getCatalogDdl());
                 }
 
                 nodes.launch(leader, List.of("--data-dir", nodes.dataDir(leader).toString()));

@@ -128,7 +128,8 @@ class RepairIT {
 
             assertThat(setup.everDown).as("nodes ever recorded DOWN").isEmpty();
             assertThat(setup.migrations()).as("migrations").hasSize((int) migrationsBefore);
-            assertThat(setup.client.checkRouting(ReadOptions.getDefaultInstance()).getProblemsList()).isEmpty();
+            assertThat(setup.client.metadata().checkRouting(ReadOptions.getDefaultInstance()).getProblemsList())
+                    .isEmpty();
             System.out.printf("RepairIT: %s SIGKILLed and back %d ms later; no move in %d ms%n", setup.victim, back,
                     (System.nanoTime() - killed) / 1_000_000);
         }
@@ -204,12 +205,12 @@ class RepairIT {
                 String leader = leader();
                 List<String> members = cluster.others(List.of(leader)).subList(0, 3);
                 victim = members.get(0);
-                client.changeRouting(RoutingChange.newBuilder().setCreateGroup(CreateGroup.newBuilder()
+                client.placement().changeRouting(RoutingChange.newBuilder().setCreateGroup(CreateGroup.newBuilder()
                         .addAllMembers(members).setLeader(victim)).build());
                 long group = routing().getGroupsList().stream()
                         .filter(g -> g.getGroup().getMembersList().equals(members))
                         .mapToLong(g -> g.getGroup().getGroupId()).findFirst().orElseThrow();
-                client.changeRouting(RoutingChange.newBuilder().setReassignShard(ReassignShard.newBuilder()
+                client.placement().changeRouting(RoutingChange.newBuilder().setReassignShard(ReassignShard.newBuilder()
                         .setShardId(1).setGroupId(group).setLeaseholder(victim)).build());
                 Simulator simulator = new Simulator(client, Simulator.Options.defaults().withShards(SHARDS)
                         .withSkew(0).withTotalBytes(10L << 30).withCopyBytesPerRound(256L << 20));
@@ -217,7 +218,7 @@ class RepairIT {
                 await("the simulator split the keyspace").atMost(PATIENCE).until(() -> simulator.view().shards()
                         == SHARDS);
                 control(SchedulerControl.newBuilder().setResume(ResumeScheduler.getDefaultInstance()));
-                assertThat(client.checkRouting(ReadOptions.getDefaultInstance()).getProblemsList())
+                assertThat(client.metadata().checkRouting(ReadOptions.getDefaultInstance()).getProblemsList())
                         .as("routing before the fault").isEmpty();
                 watcher = new Thread(this::watch, "repair-watch");
                 watcher.setDaemon(true);
@@ -240,7 +241,7 @@ class RepairIT {
                                 .count();
                         minLive.accumulateAndGet(live, Math::min);
                     }
-                    for (NodeInfo node : client.topology(ReadOptions.getDefaultInstance()).getNodesList()) {
+                    for (NodeInfo node : client.metadata().topology(ReadOptions.getDefaultInstance()).getNodesList()) {
                         if (node.getNode().getHealth() == NodeHealthProto.NODE_HEALTH_DOWN) {
                             everDown.add(node.getNode().getNodeId());
                         }
@@ -253,24 +254,24 @@ class RepairIT {
         }
 
         RoutingReply routing() {
-            return client.routing(ReadOptions.getDefaultInstance());
+            return client.metadata().routing(ReadOptions.getDefaultInstance());
         }
 
         List<MigrationRecord> migrations() {
-            List<MigrationRecord> all = new ArrayList<>(client.listMigrations(ListMigrationsRequest
+            List<MigrationRecord> all = new ArrayList<>(client.metadata().listMigrations(ListMigrationsRequest
                     .getDefaultInstance()).getMigrationsList());
             all.sort(Comparator.comparingLong(MigrationRecord::getMigrationId));
             return all;
         }
 
         NodeRecord node(String id) {
-            return client.topology(ReadOptions.getDefaultInstance()).getNodesList().stream()
+            return client.metadata().topology(ReadOptions.getDefaultInstance()).getNodesList().stream()
                     .filter(node -> node.getNode().getNodeId().equals(id)).map(NodeInfo::getNode)
                     .findFirst().orElseThrow();
         }
 
         NodeHealthProto health(String id) {
-            return client.topology(ReadOptions.getDefaultInstance()).getNodesList().stream()
+            return client.metadata().topology(ReadOptions.getDefaultInstance()).getNodesList().stream()
                     .filter(node -> node.getNode().getNodeId().equals(id)).map(node -> node.getNode().getHealth())
                     .findFirst().orElseThrow();
         }
@@ -282,7 +283,7 @@ class RepairIT {
         /** Every group holding shards at 3 members, all running, led by a running member; nothing in flight. */
         void awaitHealthy(String what) {
             await(what).atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
-                if (!client.checkRouting(ReadOptions.getDefaultInstance()).getProblemsList().isEmpty()
+                if (!client.metadata().checkRouting(ReadOptions.getDefaultInstance()).getProblemsList().isEmpty()
                         || migrations().stream().anyMatch(m -> !terminal(m.getPhase()))) {
                     return false;
                 }
@@ -299,7 +300,7 @@ class RepairIT {
         }
 
         private boolean control(SchedulerControl.Builder control) {
-            client.controlScheduler(control.build());
+            client.placement().controlScheduler(control.build());
             return true;
         }
 

@@ -18,12 +18,12 @@ class RestartIT {
     void aRestartedClusterKeepsItsState() {
         try (InProcessCluster cluster = InProcessCluster.builder().nodes(3).start()) {
             try (MeridianClient client = cluster.client()) {
-                client.place(Entries.split(1, "m").getPlacement());
-                client.issueToken(IssueTokenRequest.newBuilder().setTtlMs(3_600_000).build());
-                client.changeEdgeCache(Entries.enableEdgeCache("n1", 2, 512, 1024, "eu").getEdgeCache());
-                client.changeGhost(Entries.insertGhost(1, "moved", 2, 3).getGhost());
-                client.controlScheduler(Entries.pauseScheduler("restart test").getSchedulerControl());
-                client.applyCatalogDdl(Entries.catalogDdl("CREATE TABLE kept").getCatalogDdl());
+                client.placement().place(Entries.split(1, "m").getPlacement());
+                client.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(3_600_000).build());
+                client.placement().changeEdgeCache(Entries.enableEdgeCache("n1", 2, 512, 1024, "eu").getEdgeCache());
+                client.placement().changeGhost(Entries.insertGhost(1, "moved", 2, 3).getGhost());
+                client.placement().controlScheduler(Entries.pauseScheduler("restart test").getSchedulerControl());
+                client.placement().applyCatalogDdl(Entries.catalogDdl("CREATE TABLE kept").getCatalogDdl());
             }
             cluster.awaitConverged();
             MetadataImage before = cluster.node("n1").stateMachine().image();

@@ -36,7 +36,7 @@ class SnapshotInstallIT {
                 for (int j = 0; j < 10; j++) {
                     batch.addEntries(Entries.catalogDdl("CREATE TABLE t" + i + "_" + j + " -- " + filler));
                 }
-                client.applyBatch(batch.build());
+                client.placement().applyBatch(batch.build());
             }
             MeridianNode leader = cluster.awaitLeader();
             assertThat(leader.stateMachine().snapshotsTaken()).isGreaterThanOrEqualTo(2);

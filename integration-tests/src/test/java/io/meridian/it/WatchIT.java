@@ -29,19 +29,19 @@ class WatchIT {
                     && !id.equals(watched.nodeId())).findFirst().orElseThrow();
             List<WatchEvent> seen = Collections.synchronizedList(new ArrayList<>());
             try (MeridianClient watcher = cluster.clientOf(watched.nodeId(), third, leader.nodeId());
-                    MeridianClient.Subscription subscription = watcher.watch(1, seen::add)) {
+                    MeridianClient.Subscription subscription = watcher.metadata().watch(1, seen::add)) {
                 for (int i = 0; i < 20; i++) {
-                    writer.applyCatalogDdl(Entries.catalogDdl("before-" + i).getCatalogDdl());
+                    writer.placement().applyCatalogDdl(Entries.catalogDdl("before-" + i).getCatalogDdl());
                 }
                 cluster.kill(leader.nodeId());
                 cluster.awaitLeader();
                 for (int i = 0; i < 20; i++) {
-                    writer.applyCatalogDdl(Entries.catalogDdl("after-kill-" + i).getCatalogDdl());
+                    writer.placement().applyCatalogDdl(Entries.catalogDdl("after-kill-" + i).getCatalogDdl());
                 }
                 cluster.restart(leader.nodeId());
                 cluster.stop(watched.nodeId());
                 for (int i = 0; i < 20; i++) {
-                    writer.applyCatalogDdl(Entries.catalogDdl("after-reconnect-" + i).getCatalogDdl());
+                    writer.placement().applyCatalogDdl(Entries.catalogDdl("after-reconnect-" + i).getCatalogDdl());
                 }
 
                 MeridianNode survivor = cluster.node(third);

@@ -35,7 +35,7 @@ final class Writer implements AutoCloseable {
             String payload = prefix + "-" + i;
             long issued = System.nanoTime();
             try {
-                client.applyCatalogDdl(CatalogDdl.newBuilder()
+                client.placement().applyCatalogDdl(CatalogDdl.newBuilder()
                         .setPayload(com.google.protobuf.ByteString.copyFromUtf8(payload)).build());
                 synchronized (this) {
                     acknowledged.add(payload);

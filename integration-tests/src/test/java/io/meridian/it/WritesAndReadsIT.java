@@ -19,6 +19,7 @@ import io.meridian.proto.GetEdgeCacheStatsRequest;
 import io.meridian.proto.GetMigrationRequest;
 import io.meridian.proto.IssueTokenReply;
 import io.meridian.proto.IssueTokenRequest;
+import io.meridian.proto.JoinReply;
 import io.meridian.proto.JoinNode;
 import io.meridian.proto.JoinRequest;
 import io.meridian.proto.ListEdgeCachesRequest;
@@ -74,27 +75,29 @@ class WritesAndReadsIT {
         MeridianNode follower = cluster.follower();
         try (MeridianClient client = cluster.clientOf(follower.nodeId(), leader.nodeId())) {
             assertThat(client.currentEndpoint()).isEqualTo(cluster.endpoint(follower.nodeId()));
-            client.applyCatalogDdl(Entries.catalogDdl("CREATE TABLE hinted (id BIGINT PRIMARY KEY)").getCatalogDdl());
+            client.placement().applyCatalogDdl(Entries.catalogDdl("CREATE TABLE hinted (id BIGINT PRIMARY KEY)")
+                    .getCatalogDdl());
             assertThat(client.currentEndpoint()).isEqualTo(cluster.endpoint(leader.nodeId()));
         }
     }
 
     private static NodeInfo node(MeridianClient client, String id) {
-        return client.topology().getNodesList().stream().filter(n -> n.getNode().getNodeId().equals(id))
+        return client.metadata().topology().getNodesList().stream().filter(n -> n.getNode().getNodeId().equals(id))
                 .findFirst().orElseThrow(() -> new AssertionError("no node " + id));
     }
 
     @Test
     void topologyAndTokenWritesGoThroughAnyNode() {
-        IssueTokenReply token = viaFollower.issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000).build());
+        IssueTokenReply token = viaFollower.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000)
+                .build());
         assertThat(token.getToken()).startsWith("mrdn.").hasSize(5 + 64);
-        assertThat(viaLeader.listTokens(ReadOptions.getDefaultInstance()).getTokensList())
+        assertThat(viaLeader.membership().listTokens(ReadOptions.getDefaultInstance()).getTokensList())
                 .anySatisfy(info -> {
                     assertThat(info.getHashPrefix()).isEqualTo(token.getHashPrefix());
                     assertThat(info.getState()).isEqualTo(TokenStateProto.TOKEN_STATE_ISSUED);
                 });
 
-        WriteReply joined = viaLeader.join(JoinRequest.newBuilder().setToken(token.getToken())
+        JoinReply joined = viaLeader.membership().join(JoinRequest.newBuilder().setToken(token.getToken())
                 .setNode(JoinNode.newBuilder().setNodeId("n9").setRaftAddress("127.0.0.1:1")
                         .setApiAddress("127.0.0.1:2"))
                 .setAdvertisement(AdvertiseNode.newBuilder().setNodeId("n9").setApiAddress("127.0.0.1:2")
@@ -103,125 +106,133 @@ class WritesAndReadsIT {
         assertThat(joined.getChangesList()).anySatisfy(change -> assertThat(change.getSubject()).isEqualTo("node n9"));
         assertThat(node(viaFollower, "n9").getNode().getState()).isEqualTo(NodeStateProto.NODE_STATE_JOINING);
 
-        viaFollower.changeTopology(Entries.activate("n9").getTopology());
-        viaLeader.changeTopology(Entries.promote("n9").getTopology());
+        viaFollower.membership().changeTopology(Entries.activate("n9").getTopology());
+        viaLeader.membership().changeTopology(Entries.promote("n9").getTopology());
         assertThat(node(viaFollower, "n9").getNode().getRole()).isEqualTo(RaftRoleProto.RAFT_ROLE_VOTER);
-        viaFollower.changeTopology(Entries.startDecommission("n9", true).getTopology());
+        viaFollower.membership().changeTopology(Entries.startDecommission("n9", true).getTopology());
         assertThat(node(viaLeader, "n9").getBlockedBy()).isEqualTo("nothing");
-        viaLeader.changeTopology(Entries.finishDecommission("n9", false).getTopology());
-        viaFollower.changeTopology(Entries.leave("n9").getTopology());
-        TopologyReply topology = viaLeader.topology();
+        viaLeader.membership().changeTopology(Entries.finishDecommission("n9", false).getTopology());
+        viaFollower.membership().changeTopology(Entries.leave("n9").getTopology());
+        TopologyReply topology = viaLeader.metadata().topology();
         assertThat(topology.getNodesList()).noneMatch(n -> n.getNode().getNodeId().equals("n9"));
 
-        IssueTokenReply second = viaLeader.issueToken(IssueTokenRequest.getDefaultInstance());
-        viaFollower.revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix(second.getHashPrefix())
+        IssueTokenReply second = viaLeader.membership().issueToken(IssueTokenRequest.getDefaultInstance());
+        viaFollower.membership().revokeToken(RevokeTokenRequest.newBuilder().setHashPrefix(second.getHashPrefix())
                 .setReason("not needed").build());
-        assertThat(viaLeader.listTokens(ReadOptions.getDefaultInstance()).getTokensList())
+        assertThat(viaLeader.membership().listTokens(ReadOptions.getDefaultInstance()).getTokensList())
                 .filteredOn(info -> info.getHashPrefix().equals(second.getHashPrefix()))
                 .singleElement().extracting(info -> info.getState()).isEqualTo(TokenStateProto.TOKEN_STATE_REVOKED);
 
-        viaFollower.changeTopology(Entries.configureMembership(null, 5, null).getTopology());
-        assertThat(viaLeader.topology().getTargetVoters()).isEqualTo(5);
+        viaFollower.membership().changeTopology(Entries.configureMembership(null, 5, null).getTopology());
+        assertThat(viaLeader.metadata().topology().getTargetVoters()).isEqualTo(5);
     }
 
     @Test
     void routingPlacementAndMigrationWritesChangeWhatReadsShow() {
-        long shards = viaLeader.routing().getShardCount();
-        long owner = viaLeader.locate(ByteString.copyFromUtf8("mid")).getShard().getShardId();
-        viaFollower.place(Entries.split(owner, "mid").getPlacement());
-        assertThat(viaLeader.routing().getShardCount()).isEqualTo(shards + 1);
-        long right = viaLeader.locate(ByteString.copyFromUtf8("mid")).getShard().getShardId();
-        long left = viaFollower.locate(ByteString.copyFromUtf8("mic")).getShard().getShardId();
+        long shards = viaLeader.metadata().routing().getShardCount();
+        long owner = viaLeader.metadata().locate(ByteString.copyFromUtf8("mid")).getShard().getShardId();
+        viaFollower.placement().place(Entries.split(owner, "mid").getPlacement());
+        assertThat(viaLeader.metadata().routing().getShardCount()).isEqualTo(shards + 1);
+        long right = viaLeader.metadata().locate(ByteString.copyFromUtf8("mid")).getShard().getShardId();
+        long left = viaFollower.metadata().locate(ByteString.copyFromUtf8("mic")).getShard().getShardId();
         assertThat(right).isNotEqualTo(left);
 
-        viaLeader.place(Entries.merge(left, right).getPlacement());
-        assertThat(viaFollower.routing().getShardCount()).isEqualTo(shards);
+        viaLeader.placement().place(Entries.merge(left, right).getPlacement());
+        assertThat(viaFollower.metadata().routing().getShardCount()).isEqualTo(shards);
 
-        long shard = viaLeader.locate(ByteString.copyFromUtf8("x")).getShard().getShardId();
-        viaFollower.changeRouting(Entries.createGroup("n2", "n1", "n2", "n3").getRouting());
-        long group = viaLeader.routing().getGroupsList().stream().mapToLong(g -> g.getGroup().getGroupId()).max()
+        long shard = viaLeader.metadata().locate(ByteString.copyFromUtf8("x")).getShard().getShardId();
+        viaFollower.placement().changeRouting(Entries.createGroup("n2", "n1", "n2", "n3").getRouting());
+        long group = viaLeader.metadata().routing().getGroupsList().stream().mapToLong(g -> g.getGroup().getGroupId())
+                .max()
                 .orElseThrow();
-        viaLeader.changeRouting(Entries.transferLeadership(group, "n3").getRouting());
-        viaFollower.changeRouting(Entries.removeMember(group, "n1").getRouting());
-        viaLeader.changeRouting(Entries.reassign(shard, group, "n3").getRouting());
-        assertThat(viaFollower.locate(ByteString.copyFromUtf8("x")).getGroup().getLeader()).isEqualTo("n3");
+        viaLeader.placement().changeRouting(Entries.transferLeadership(group, "n3").getRouting());
+        viaFollower.placement().changeRouting(Entries.removeMember(group, "n1").getRouting());
+        viaLeader.placement().changeRouting(Entries.reassign(shard, group, "n3").getRouting());
+        assertThat(viaFollower.metadata().locate(ByteString.copyFromUtf8("x")).getGroup().getLeader()).isEqualTo("n3");
 
-        viaFollower.place(Entries.transfer(shard, "n2", "n1").getPlacement());
-        long migration = viaLeader.listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true).build())
+        viaFollower.placement().place(Entries.transfer(shard, "n2", "n1").getPlacement());
+        long migration = viaLeader.metadata().listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true)
+                .build())
                 .getMigrations(0).getMigrationId();
         for (MigrationPhaseProto phase : new MigrationPhaseProto[] {MIGRATION_PHASE_COPYING,
                 MIGRATION_PHASE_CATCHING_UP, MIGRATION_PHASE_CUTOVER, MIGRATION_PHASE_COMPLETED}) {
             MeridianClient client = phase.getNumber() % 2 == 0 ? viaFollower : viaLeader;
-            client.checkpoint(Entries.checkpoint(migration, phase, 1, "progress " + phase).getMigrationCheckpoint());
+            client.node().checkpoint(Entries.checkpoint(migration, phase, 1, "progress " + phase)
+                    .getMigrationCheckpoint());
         }
-        assertThat(viaFollower.migration(GetMigrationRequest.newBuilder().setMigrationId(migration).build())
+        assertThat(viaFollower.metadata().migration(GetMigrationRequest.newBuilder().setMigrationId(migration).build())
                 .getPhase()).isEqualTo(MIGRATION_PHASE_COMPLETED);
-        assertThat(viaLeader.locate(ByteString.copyFromUtf8("x")).getGroup().getMembersList())
+        assertThat(viaLeader.metadata().locate(ByteString.copyFromUtf8("x")).getGroup().getMembersList())
                 .containsExactlyInAnyOrder("n1", "n3");
 
-        viaLeader.place(Entries.transfer(shard, "n1", "n2").getPlacement());
-        long second = viaFollower.listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true).build())
+        viaLeader.placement().place(Entries.transfer(shard, "n1", "n2").getPlacement());
+        long second = viaFollower.metadata().listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true)
+                .build())
                 .getMigrations(0).getMigrationId();
-        viaFollower.abortMigration(Entries.abort(second, "changed my mind").getMigrationAbort());
-        assertThat(viaLeader.listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true).build())
+        viaFollower.placement().abortMigration(Entries.abort(second, "changed my mind").getMigrationAbort());
+        assertThat(viaLeader.metadata().listMigrations(ListMigrationsRequest.newBuilder().setInFlightOnly(true).build())
                 .getMigrationsList()).isEmpty();
-        assertThat(viaFollower.listShards(ListShardsRequest.newBuilder().setNodeId("n1").build())
+        assertThat(viaFollower.metadata().listShards(ListShardsRequest.newBuilder().setNodeId("n1").build())
                 .getShardsList()).isNotEmpty();
     }
 
     @Test
     void ghostEdgeCacheCapabilitySchedulerCatalogAndBatchWrites() {
-        long owner = viaLeader.locate(ByteString.copyFromUtf8("g")).getShard().getShardId();
-        viaLeader.place(Entries.split(owner, "g").getPlacement());
-        long target = viaFollower.locate(ByteString.copyFromUtf8("g")).getShard().getShardId();
-        long source = viaFollower.locate(ByteString.copyFromUtf8("f")).getShard().getShardId();
-        viaFollower.changeGhost(Entries.insertGhost(source, "entity-1", target, 1).getGhost());
-        viaLeader.changeGhost(Entries.incref(source, "entity-1").getGhost());
-        viaFollower.changeGhost(Entries.decref(source, "entity-1").getGhost());
-        assertThat(viaLeader.resolveGhost(ResolveGhostRequest.newBuilder().setEntityId("entity-1").build())
+        long owner = viaLeader.metadata().locate(ByteString.copyFromUtf8("g")).getShard().getShardId();
+        viaLeader.placement().place(Entries.split(owner, "g").getPlacement());
+        long target = viaFollower.metadata().locate(ByteString.copyFromUtf8("g")).getShard().getShardId();
+        long source = viaFollower.metadata().locate(ByteString.copyFromUtf8("f")).getShard().getShardId();
+        viaFollower.placement().changeGhost(Entries.insertGhost(source, "entity-1", target, 1).getGhost());
+        viaLeader.placement().changeGhost(Entries.incref(source, "entity-1").getGhost());
+        viaFollower.placement().changeGhost(Entries.decref(source, "entity-1").getGhost());
+        assertThat(viaLeader.metadata().resolveGhost(ResolveGhostRequest.newBuilder().setEntityId("entity-1").build())
                 .getStubs(0).getTargetShard()).isEqualTo(target);
-        viaLeader.changeGhost(Entries.insertGhost(source, "entity-2", target, 0).getGhost());
-        viaFollower.changeGhost(Entries.sweep(source, "entity-1",
+        viaLeader.placement().changeGhost(Entries.insertGhost(source, "entity-2", target, 0).getGhost());
+        viaFollower.placement().changeGhost(Entries.sweep(source, "entity-1",
                 io.meridian.proto.SweepVerdictProto.SWEEP_VERDICT_KEEP).getGhost());
-        viaLeader.changeGhost(Entries.purgeGhost(source, "entity-1").getGhost());
-        assertThat(viaFollower.listGhosts(ListGhostsRequest.newBuilder().setSourceShard(source).build())
+        viaLeader.placement().changeGhost(Entries.purgeGhost(source, "entity-1").getGhost());
+        assertThat(viaFollower.metadata().listGhosts(ListGhostsRequest.newBuilder().setSourceShard(source).build())
                 .getTablesList()).singleElement().satisfies(table -> assertThat(table.getPurgedTotal()).isEqualTo(2));
 
-        viaFollower.changeEdgeCache(Entries.enableEdgeCache("n2", 4, 1024, 4096, "eu").getEdgeCache());
-        viaLeader.changeEdgeCache(Entries.edgeStats("n2", 90, 10).getEdgeCache());
-        assertThat(viaFollower.edgeCacheStats(GetEdgeCacheStatsRequest.newBuilder().setNodeId("n2").build())
+        viaFollower.placement().changeEdgeCache(Entries.enableEdgeCache("n2", 4, 1024, 4096, "eu").getEdgeCache());
+        viaLeader.placement().changeEdgeCache(Entries.edgeStats("n2", 90, 10).getEdgeCache());
+        assertThat(viaFollower.metadata().edgeCacheStats(GetEdgeCacheStatsRequest.newBuilder().setNodeId("n2").build())
                 .getHits()).isEqualTo(90);
-        assertThat(viaLeader.listEdgeCaches(ListEdgeCachesRequest.newBuilder().setGeo("eu").build())
+        assertThat(viaLeader.metadata().listEdgeCaches(ListEdgeCachesRequest.newBuilder().setGeo("eu").build())
                 .getNodesList()).hasSize(1);
-        viaFollower.changeEdgeCache(Entries.disableEdgeCache("n2").getEdgeCache());
+        viaFollower.placement().changeEdgeCache(Entries.disableEdgeCache("n2").getEdgeCache());
 
-        viaLeader.advertiseCapabilities(Entries.advertiseCapabilities("n3",
+        viaLeader.node().advertiseCapabilities(Entries.advertiseCapabilities("n3",
                 Entries.capabilities("meridian.entry-format", new long[] {1, 2})).getCapabilityAdvertisement());
-        assertThat(viaFollower.capabilities(ReadOptions.getDefaultInstance()).getNodesList())
+        assertThat(viaFollower.metadata().capabilities(ReadOptions.getDefaultInstance()).getNodesList())
                 .anySatisfy(n -> assertThat(n.getNodeId()).isEqualTo("n3"));
 
-        viaFollower.controlScheduler(Entries.pauseScheduler("maintenance").getSchedulerControl());
-        viaLeader.controlScheduler(Entries.setScheduler("tick-interval", "5s").getSchedulerControl());
-        assertThat(viaFollower.schedulerConfig(ReadOptions.getDefaultInstance()).getPaused()).isTrue();
-        viaLeader.controlScheduler(Entries.resumeScheduler().getSchedulerControl());
-        assertThat(viaFollower.schedulerConfig(ReadOptions.getDefaultInstance()).getTickIntervalMs()).isEqualTo(5000);
+        viaFollower.placement().controlScheduler(Entries.pauseScheduler("maintenance").getSchedulerControl());
+        viaLeader.placement().controlScheduler(Entries.setScheduler("tick-interval", "5s").getSchedulerControl());
+        assertThat(viaFollower.metadata().schedulerConfig(ReadOptions.getDefaultInstance()).getPaused()).isTrue();
+        viaLeader.placement().controlScheduler(Entries.resumeScheduler().getSchedulerControl());
+        assertThat(viaFollower.metadata().schedulerConfig(ReadOptions.getDefaultInstance()).getTickIntervalMs())
+                .isEqualTo(5000);
 
-        viaFollower.applyCatalogDdl(CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8("CREATE TABLE a"))
+        viaFollower.placement().applyCatalogDdl(CatalogDdl.newBuilder()
+                .setPayload(ByteString.copyFromUtf8("CREATE TABLE a"))
                 .build());
-        viaLeader.applyBatch(Batch.newBuilder()
+        viaLeader.placement().applyBatch(Batch.newBuilder()
                 .addEntries(Entries.catalogDdl("CREATE TABLE b"))
                 .addEntries(Entries.catalogDdl("CREATE TABLE c")).build());
-        assertThat(viaFollower.catalog(GetCatalogRequest.getDefaultInstance()).getEntriesList())
+        assertThat(viaFollower.metadata().catalog(GetCatalogRequest.getDefaultInstance()).getEntriesList())
                 .extracting(e -> e.getPayload().toStringUtf8())
                 .contains("CREATE TABLE a", "CREATE TABLE b", "CREATE TABLE c");
     }
 
     @Test
     void staleReadsAnswerFromTheLocalReplica() {
-        viaLeader.applyCatalogDdl(CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8("stale?")).build());
+        viaLeader.placement().applyCatalogDdl(CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8("stale?"))
+                .build());
         cluster.awaitConverged();
 
-        assertThat(viaFollower.catalog(GetCatalogRequest.newBuilder().setStale(true).build()).getEntriesList())
+        assertThat(viaFollower.metadata().catalog(GetCatalogRequest.newBuilder().setStale(true).build())
+                .getEntriesList())
                 .extracting(e -> e.getPayload().toStringUtf8()).contains("stale?");
     }
 }

@@ -10,17 +10,23 @@ import io.meridian.core.topology.Labels;
 import io.meridian.proto.AdvertiseNode;
 import io.meridian.proto.JoinNode;
 import io.meridian.proto.JoinRequest;
-import io.meridian.proto.MeridianServiceGrpc;
-import io.meridian.proto.MeridianServiceGrpc.MeridianServiceBlockingStub;
+import io.meridian.proto.JoinReply;
+import io.meridian.proto.MembershipServiceGrpc;
+import io.meridian.proto.MetadataServiceGrpc;
+import io.meridian.security.Pem;
+import io.meridian.security.SigningRequests;
+import io.meridian.security.TlsException;
+import io.meridian.security.TlsFiles;
+import io.meridian.security.TlsMaterial;
 import io.meridian.proto.NodeInfo;
 import io.meridian.proto.NodeRecord;
 import io.meridian.proto.NodeStateProto;
 import io.meridian.proto.ReadOptions;
 import io.meridian.proto.TopologyReply;
-import io.meridian.proto.WriteReply;
 import io.meridian.wire.RequestHeader;
 import io.meridian.wire.RequestSession;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,10 +56,12 @@ final class Admission {
     private final NodeConfig config;
     private final List<HostPort> endpoints;
     private final String prefix;
+    private final Optional<TlsMaterial> tls;
 
     /** Joins through the configured endpoints, else those the data directory remembers. */
-    Admission(NodeConfig config, NodeIdentity identity) throws IOException {
+    Admission(NodeConfig config, NodeIdentity identity, Optional<TlsMaterial> tls) throws IOException {
         this.config = config;
+        this.tls = tls;
         this.prefix = config.nodeId();
         List<HostPort> remembered = new ArrayList<>();
         for (String endpoint : identity.joinEndpoints()) {
@@ -74,7 +82,7 @@ final class Admission {
         long deadline = System.nanoTime() + config.tuning().writeTimeout().toNanos();
         List<ManagedChannel> channels = new ArrayList<>();
         for (HostPort endpoint : endpoints) {
-            channels.add(NettyChannelBuilder.forTarget(endpoint.toString()).usePlaintext().build());
+            channels.add(NodeTls.channel(NettyChannelBuilder.forTarget(endpoint.toString()), tls).build());
         }
         // One request identity for every attempt: a join whose answer was lost and is sent again is
         // answered with the first outcome instead of being refused for a token already consumed.
@@ -84,19 +92,22 @@ final class Admission {
             int attempt = 0;
             while (System.nanoTime() - deadline < 0) {
                 ManagedChannel channel = channels.get(attempt++ % channels.size());
-                MeridianServiceBlockingStub stub = MeridianServiceGrpc.newBlockingStub(channel)
+                MembershipServiceGrpc.MembershipServiceBlockingStub stub = MembershipServiceGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS);
                 try {
-                    TopologyReply topology = stub.getTopology(ReadOptions.getDefaultInstance());
+                    TopologyReply topology = MetadataServiceGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                            .getTopology(ReadOptions.getDefaultInstance());
                     Optional<NodeRecord> known = member(topology, config.nodeId());
                     if (known.isPresent()) {
                         return alreadyMember(known.get(), topology);
                     }
-                    WriteReply joined = join(stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
-                            RequestHeader.of(request.id()))), apiAddress, capabilities);
+                    JoinReply joined = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
+                            RequestHeader.of(request.id()))).join(joinRequest(config, endpoints, apiAddress,
+                            capabilities, com.google.protobuf.ByteString.EMPTY));
                     LOG.info("{}: Joined the cluster through {} at index {} as a JOINING learner; catching up.",
                             prefix, channel.authority(), joined.getIndex());
-                    TopologyReply after = MeridianServiceGrpc.newBlockingStub(channel)
+                    TopologyReply after = MetadataServiceGrpc.newBlockingStub(channel)
                             .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
                             .getTopology(ReadOptions.getDefaultInstance());
                     return new Admitted(true, joined.getIndex(), members(after));
@@ -132,13 +143,83 @@ final class Admission {
         return new Admitted(false, topology.getIndex(), members(topology));
     }
 
-    private WriteReply join(MeridianServiceBlockingStub stub, String apiAddress, byte[] capabilities)
-            throws IOException {
+    /**
+     * Gets a node that joins a cluster running with TLS its certificate: it draws a key pair, sends
+     * its token with a signing request over TLS (trusting only the cluster CA, with no certificate of
+     * its own yet), and writes the key and the certificate it is issued to the node's TLS files.
+     * The join registers the node too, so its start goes on as a member's.
+     */
+    static void obtainCertificate(NodeConfig config, TlsFiles files) throws IOException {
+        if (config.apiAddress().port() == 0) {
+            throw new IOException("node " + config.nodeId() + " joins with TLS: give it a fixed api port (the "
+                    + "certificate and the cluster record its address)");
+        }
+        io.netty.handler.ssl.SslContext trustOnly;
+        try {
+            trustOnly = io.grpc.netty.GrpcSslContexts.forClient()
+                    .trustManager(Pem.certificates(files.caCertificate()).toArray(new java.security.cert.X509Certificate[0]))
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+        } catch (TlsException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        java.security.KeyPair keys = SigningRequests.newKeyPair();
+        com.google.protobuf.ByteString csr = com.google.protobuf.ByteString.copyFrom(
+                SigningRequests.create(keys, config.nodeId()));
+        long deadline = System.nanoTime() + config.tuning().writeTimeout().toNanos();
+        List<ManagedChannel> channels = new ArrayList<>();
+        for (HostPort endpoint : config.joinEndpoints()) {
+            channels.add(NettyChannelBuilder.forTarget(endpoint.toString()).sslContext(trustOnly).build());
+        }
+        RequestSession.Request request = new RequestSession().begin();
+        try {
+            String lastProblem = "";
+            int attempt = 0;
+            while (System.nanoTime() - deadline < 0) {
+                ManagedChannel channel = channels.get(attempt++ % channels.size());
+                try {
+                    JoinReply joined = MembershipServiceGrpc.newBlockingStub(channel)
+                            .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(RequestHeader.of(request.id())))
+                            .join(joinRequest(config, config.joinEndpoints(), config.apiAddress().toString(),
+                                    config.capabilities().encode(), csr));
+                    if (joined.getCertificatePem().isEmpty()) {
+                        throw new IOException("the cluster at " + channel.authority() + " let " + config.nodeId()
+                                + " join but issued no certificate: does it run with TLS?");
+                    }
+                    Files.createDirectories(files.certificate().toAbsolutePath().getParent());
+                    Files.createDirectories(files.privateKey().toAbsolutePath().getParent());
+                    Pem.writePrivate(files.privateKey(), Pem.encode(keys.getPrivate()));
+                    Pem.writePublic(files.certificate(), joined.getCertificatePem());
+                    LOG.info("{}: Joined the cluster through {} at index {}; wrote the certificate it issued to {}.",
+                            config.nodeId(), channel.authority(), joined.getIndex(), files.certificate());
+                    return;
+                } catch (StatusRuntimeException e) {
+                    Status.Code code = e.getStatus().getCode();
+                    if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+                        lastProblem = channel.authority() + ": " + e.getStatus().getDescription();
+                        sleep();
+                        continue;
+                    }
+                    throw new IOException("the cluster refused to let " + config.nodeId() + " join: "
+                            + e.getStatus().getDescription(), e);
+                }
+            }
+            throw new IOException("no endpoint of " + config.joinEndpoints() + " let " + config.nodeId() + " join "
+                    + "within " + config.tuning().writeTimeout().toMillis() + " ms (last: " + lastProblem + ")");
+        } finally {
+            channels.forEach(ManagedChannel::shutdownNow);
+        }
+    }
+
+    private static JoinRequest joinRequest(NodeConfig config, List<HostPort> endpoints, String apiAddress,
+            byte[] capabilities, com.google.protobuf.ByteString csr) throws IOException {
         Secret token = config.joinToken().orElseThrow(() -> new IOException("node " + config.nodeId() + " is not a "
                 + "member of the cluster at " + endpoints + " yet; it needs a join token (issue one "
                 + "with `meridian token issue`)"));
-        return stub.join(JoinRequest.newBuilder()
+        return JoinRequest.newBuilder()
                 .setToken(token.reveal())
+                .setCsr(csr)
                 .setNode(JoinNode.newBuilder()
                         .setNodeId(config.nodeId())
                         .setRaftAddress(config.raftAddress().toString())
@@ -151,7 +232,7 @@ final class Admission {
                         .addAllLabels(Labels.toProto(config.labels()))
                         .setSoftwareVersion(config.softwareVersion())
                         .setCapabilities(ByteString.copyFrom(capabilities)))
-                .build());
+                .build();
     }
 
     private static Optional<NodeRecord> member(TopologyReply topology, String nodeId) {

@@ -13,7 +13,14 @@ import io.meridian.core.topology.Node;
 import io.meridian.core.topology.NodeState;
 import io.meridian.node.api.LeaderHint;
 import io.meridian.node.health.IntegrityCheck;
-import io.meridian.node.api.MeridianApiService;
+import io.meridian.node.api.AccessApi;
+import io.meridian.node.api.MembershipApi;
+import io.meridian.node.api.MetadataApi;
+import io.meridian.node.api.NodeApi;
+import io.meridian.node.api.PlacementApi;
+import io.meridian.node.api.WatchApi;
+import io.meridian.node.security.Authorization;
+import io.meridian.security.CertificateAuthority;
 import io.meridian.node.api.NodeRuntime;
 import io.meridian.node.api.RemoteAddress;
 import io.meridian.node.api.RequestIdentity;
@@ -35,7 +42,7 @@ import io.meridian.proto.DigestCheckpoint;
 import io.meridian.proto.EntryOutcome;
 import io.meridian.proto.LocalStatusRequest;
 import io.meridian.proto.MemberStatus;
-import io.meridian.proto.MeridianServiceGrpc;
+import io.meridian.proto.MetadataServiceGrpc;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.NodeInfo;
 import io.meridian.proto.NodeStateProto;
@@ -112,6 +119,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     private final CompletableFuture<Stop> stopped = new CompletableFuture<>();
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private final IntegrityCheck integrity;
+    private final NodeTls tls;
     private volatile RaftServer raftServer;
     private volatile RaftGateway gateway;
     private volatile Server apiServer;
@@ -124,8 +132,9 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     /** See {@link #restart}; 0 for a start. */
     private int restartAttempt;
 
-    private MeridianNode(NodeConfig config) {
+    private MeridianNode(NodeConfig config, NodeTls tls) {
         this.config = config;
+        this.tls = tls;
         this.prefix = config.nodeId();
         this.groupId = groupIdFor(config.clusterName());
         this.selfId = RaftPeerId.valueOf(config.nodeId());
@@ -135,7 +144,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 new ChangeFeed(config.tuning().watchRetention(), 64L << 20), Clock.systemUTC());
         this.membership = new RaftMembership(this::currentDivision, RaftGroup.valueOf(groupId,
                 RaftPeer.newBuilder().setId(selfId).setAddress(config.raftAddress().toString()).build()),
-                config.tuning());
+                config.tuning(), tls.raftParameters());
         MembershipReconciler reconciler = new MembershipReconciler(prefix, config.nodeId(), stateMachine::image,
                 membership, () -> gateway, System::nanoTime);
         this.liveness = LivenessMonitor.onSystemClocks(prefix, config.nodeId(), stateMachine::image,
@@ -181,7 +190,14 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
 
     private static MeridianNode start(NodeConfig config, int restartAttempt) throws IOException {
         routeJavaUtilLogging();
-        MeridianNode node = new MeridianNode(config);
+        NodeTls tls = NodeTls.open(config);
+        MeridianNode node;
+        try {
+            node = new MeridianNode(config, tls);
+        } catch (RuntimeException e) {
+            tls.close();
+            throw e;
+        }
         node.restartAttempt = restartAttempt;
         try {
             node.startAll();
@@ -231,15 +247,16 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 .setGroup(group)
                 .setStateMachine(stateMachine)
                 .setProperties(raftProperties(raftDir))
+                .setParameters(tls.raftParameters())
                 .setOption(RaftStorage.StartupOption.RECOVER)
                 .build();
         raftServer.start();
         startedAtMs = System.currentTimeMillis();
         gateway = new RaftGateway(prefix, groupId, selfId, raftMembers(), config.tuning(), scheduler,
-                this::currentDivision);
+                this::currentDivision, tls.raftParameters());
         startApi();
         if (!identity.admitted()) {
-            Admission.Admitted admitted = new Admission(config, identity).admit(apiAddress.toString(),
+            Admission.Admitted admitted = new Admission(config, identity, tls.material()).admit(apiAddress.toString(),
                     config.capabilities().encode());
             identity.withAdmitted(true).write(dataDir);
             admittedIndex = admitted.index();
@@ -438,12 +455,18 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     }
 
     private void startApi() throws IOException {
-        MeridianApiService service = new MeridianApiService(this, watchExecutor);
-        Server server = NettyServerBuilder.forAddress(config.apiAddress().toSocketAddress())
-                .addService(io.grpc.ServerInterceptors.intercept(service, new RemoteAddress(),
-                        new RequestIdentity(), new LeaderHint(this::leaderApiAddress)))
-                .maxInboundMessageSize(8 << 20)
-                .build();
+        Authorization authorization = new Authorization(tls.secure(), () -> stateMachine.image().access());
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(config.apiAddress().toSocketAddress())
+                .maxInboundMessageSize(8 << 20);
+        tls.material().ifPresent(material -> builder.sslContext(material.serverContext()));
+        for (io.grpc.BindableService service : List.of(new MetadataApi(this), new WatchApi(this, watchExecutor),
+                new MembershipApi(this), new PlacementApi(this), new NodeApi(this), new AccessApi(this))) {
+            // The leader hint, the request identity and the caller's address first; the access check
+            // last, right before the service.
+            builder.addService(io.grpc.ServerInterceptors.intercept(authorization.guard(service.bindService()),
+                    new RemoteAddress(), new RequestIdentity(), new LeaderHint(this::leaderApiAddress)));
+        }
+        Server server = builder.build();
         try {
             server.start();
         } catch (IOException e) {
@@ -656,10 +679,19 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     }
 
     @Override
-    public Optional<MeridianServiceGrpc.MeridianServiceBlockingStub> leaderStub(Duration deadline) {
+    public Optional<io.grpc.Channel> leaderChannel() {
         return leaderId().filter(leader -> !leader.equals(config.nodeId())).flatMap(this::otherApiAddress)
-                .map(api -> MeridianServiceGrpc.newBlockingStub(channel(api))
-                        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+                .map(this::channel);
+    }
+
+    @Override
+    public boolean secure() {
+        return tls.secure();
+    }
+
+    @Override
+    public Optional<CertificateAuthority> certificateAuthority() {
+        return tls.authority();
     }
 
     @Override
@@ -698,7 +730,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 .map(Node::apiAddress).sorted().toList();
         for (String api : apis) {
             try {
-                TopologyReply topology = MeridianServiceGrpc.newBlockingStub(channel(api))
+                TopologyReply topology = MetadataServiceGrpc.newBlockingStub(channel(api))
                         .withDeadlineAfter(3, TimeUnit.SECONDS).getTopology(ReadOptions.getDefaultInstance());
                 return topology.getNodesList().stream().map(NodeInfo::getNode)
                         .anyMatch(node -> node.getNodeId().equals(config.nodeId())
@@ -729,7 +761,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
                 continue;
             }
             CompletableFuture<MemberStatus> answer = new CompletableFuture<>();
-            MeridianServiceGrpc.newStub(channel(api)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+            MetadataServiceGrpc.newStub(channel(api)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
                     .localStatus(LocalStatusRequest.getDefaultInstance(), new io.grpc.stub.StreamObserver<>() {
                         @Override
                         public void onNext(MemberStatus value) {
@@ -757,9 +789,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
     }
 
     private ManagedChannel channel(String address) {
-        return channels.computeIfAbsent(address, target -> NettyChannelBuilder.forTarget(target)
-                .usePlaintext()
-                .build());
+        return channels.computeIfAbsent(address, tls::channel);
     }
 
     // ---- Shutdown. ----
@@ -854,6 +884,7 @@ public final class MeridianNode implements NodeRuntime, AutoCloseable {
             LOG.debug("{}: Closing the membership client failed: {}", prefix, e.toString());
         }
         scheduler.shutdownNow();
+        tls.close();
         LOG.info("{}: Stopped.", prefix);
     }
 

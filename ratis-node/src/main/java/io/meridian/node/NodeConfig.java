@@ -27,6 +27,7 @@ import java.util.TreeMap;
  * @param joinToken the token the node presents when it joins; empty when it already joined
  * @param joinRole the role the node asks to join for: VOTER (promoted once caught up) or LEARNER
  * @param capabilities what the node advertises it supports; this build's by default
+ * @param security the node's TLS files and the CA key it may sign with; insecure by default
  */
 public record NodeConfig(
         String nodeId,
@@ -41,7 +42,8 @@ public record NodeConfig(
         List<HostPort> joinEndpoints,
         Optional<Secret> joinToken,
         RaftRole joinRole,
-        CapabilityAd capabilities) {
+        CapabilityAd capabilities,
+        NodeSecurity security) {
 
     public static final String DEFAULT_CLUSTER_NAME = "meridian";
     public static final String SOFTWARE_VERSION = "0.1.0";
@@ -81,6 +83,7 @@ public record NodeConfig(
         Objects.requireNonNull(joinToken, "joinToken");
         Objects.requireNonNull(joinRole, "joinRole");
         Objects.requireNonNull(capabilities, "capabilities");
+        Objects.requireNonNull(security, "security");
         joinEndpoints = List.copyOf(joinEndpoints);
         if (!initialPeers.isEmpty() && !joinEndpoints.isEmpty()) {
             throw new IllegalArgumentException("a node either starts a cluster with initial peers or joins one; "
@@ -108,6 +111,7 @@ public record NodeConfig(
         builder.joinToken = joinToken;
         builder.joinRole = joinRole;
         builder.capabilities = capabilities;
+        builder.security = security;
         return builder;
     }
 
@@ -126,6 +130,7 @@ public record NodeConfig(
         private Optional<Secret> joinToken = Optional.empty();
         private RaftRole joinRole = RaftRole.VOTER;
         private CapabilityAd capabilities = CapabilityCatalog.localAdvertisement();
+        private NodeSecurity security = NodeSecurity.INSECURE;
 
         private Builder(String nodeId) {
             this.nodeId = nodeId;
@@ -189,9 +194,14 @@ public record NodeConfig(
             return this;
         }
 
+        public Builder security(NodeSecurity value) {
+            security = value;
+            return this;
+        }
+
         public NodeConfig build() {
             return new NodeConfig(nodeId, dataDir, raftAddress, apiAddress, initialPeers, labels, clusterName, tuning,
-                    softwareVersion, joinEndpoints, joinToken, joinRole, capabilities);
+                    softwareVersion, joinEndpoints, joinToken, joinRole, capabilities, security);
         }
     }
 }

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import io.meridian.security.TlsFiles;
 import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -17,21 +19,28 @@ import java.util.TreeMap;
  * What a data directory remembers about its node, in {@code node.properties}: its id, cluster,
  * addresses, labels, and the initial members or the api addresses it joined through, so a
  * restart needs none of them on the command line and a data directory is never started as
- * another node. Never a join token.
+ * another node; and where its TLS files are (paths only: never a key, never a join token).
  *
  * <p>Immutable and thread-safe.
  */
 public record NodeIdentity(
         String nodeId, String clusterName, String raftAddress, String apiAddress,
         SortedMap<String, String> labels, SortedMap<String, String> initialPeers, List<String> joinEndpoints,
-        boolean admitted) {
+        boolean admitted, Optional<NodeSecurity> security) {
 
     public static final String FILE = "node.properties";
 
     public static NodeIdentity of(NodeConfig config) {
         return new NodeIdentity(config.nodeId(), config.clusterName(), config.raftAddress().toString(),
                 config.apiAddress().toString(), config.labels(), config.initialPeers(),
-                config.joinEndpoints().stream().map(HostPort::toString).toList(), config.joinEndpoints().isEmpty());
+                config.joinEndpoints().stream().map(HostPort::toString).toList(), config.joinEndpoints().isEmpty(),
+                Optional.of(absolute(config.security())));
+    }
+
+    private static NodeSecurity absolute(NodeSecurity security) {
+        return new NodeSecurity(security.tls().map(files -> new TlsFiles(files.caCertificate().toAbsolutePath(),
+                files.certificate().toAbsolutePath(), files.privateKey().toAbsolutePath())),
+                security.caKey().map(Path::toAbsolutePath));
     }
 
     /** Whether the node joins a running cluster (rather than being one of its initial members). */
@@ -41,7 +50,7 @@ public record NodeIdentity(
 
     public NodeIdentity withAdmitted(boolean value) {
         return new NodeIdentity(nodeId, clusterName, raftAddress, apiAddress, labels, initialPeers, joinEndpoints,
-                value);
+                value, security);
     }
 
     public static boolean existsIn(Path dataDir) {
@@ -65,7 +74,22 @@ public record NodeIdentity(
         return new NodeIdentity(id, cluster, raft, api, parseMap(properties.getProperty("labels", "")),
                 parseMap(properties.getProperty("initial.peers", "")),
                 parseList(properties.getProperty("join.endpoints", "")),
-                Boolean.parseBoolean(properties.getProperty("admitted", "true")));
+                Boolean.parseBoolean(properties.getProperty("admitted", "true")), security(properties));
+    }
+
+    /** The TLS paths the node started with; empty for a directory from before they were remembered. */
+    private static Optional<NodeSecurity> security(Properties properties) {
+        if (Boolean.parseBoolean(properties.getProperty("insecure", "false"))) {
+            return Optional.of(NodeSecurity.INSECURE);
+        }
+        String ca = properties.getProperty("tls.ca");
+        String cert = properties.getProperty("tls.cert");
+        String key = properties.getProperty("tls.key");
+        if (ca == null || cert == null || key == null) {
+            return Optional.empty();
+        }
+        return Optional.of(NodeSecurity.tls(new TlsFiles(Path.of(ca), Path.of(cert), Path.of(key)),
+                Optional.ofNullable(properties.getProperty("ca.key")).map(Path::of)));
     }
 
     /** Writes the identity atomically: a crash leaves the old file or the new one, never half. */
@@ -80,6 +104,17 @@ public record NodeIdentity(
         properties.setProperty("initial.peers", formatMap(initialPeers));
         properties.setProperty("join.endpoints", String.join(",", joinEndpoints));
         properties.setProperty("admitted", Boolean.toString(admitted));
+        security.ifPresent(value -> {
+            if (value.tls().isEmpty()) {
+                properties.setProperty("insecure", "true");
+            }
+            value.tls().ifPresent(files -> {
+                properties.setProperty("tls.ca", files.caCertificate().toString());
+                properties.setProperty("tls.cert", files.certificate().toString());
+                properties.setProperty("tls.key", files.privateKey().toString());
+            });
+            value.caKey().ifPresent(key -> properties.setProperty("ca.key", key.toString()));
+        });
         Path tmp = dataDir.resolve(FILE + ".tmp");
         try (OutputStream out = Files.newOutputStream(tmp)) {
             properties.store(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8),

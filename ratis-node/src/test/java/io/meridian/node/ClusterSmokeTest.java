@@ -18,12 +18,12 @@ class ClusterSmokeTest {
     void threeNodesBootstrapAndServeAWrite() {
         try (InProcessCluster cluster = InProcessCluster.builder().nodes(3).start();
                 MeridianClient client = cluster.client()) {
-            WriteReply reply = client.place(PlacementCommand.newBuilder().setSplit(SplitShard.newBuilder()
+            WriteReply reply = client.placement().place(PlacementCommand.newBuilder().setSplit(SplitShard.newBuilder()
                     .setShardId(1).setSplitKey(com.google.protobuf.ByteString.copyFromUtf8("m"))).build());
 
             assertThat(reply.getChangesList()).isNotEmpty();
-            assertThat(client.routing().getShardCount()).isEqualTo(2);
-            StatusReply status = client.status();
+            assertThat(client.metadata().routing().getShardCount()).isEqualTo(2);
+            StatusReply status = client.metadata().status();
             assertThat(status.getMembersList()).hasSize(3);
             cluster.awaitConverged();
         }

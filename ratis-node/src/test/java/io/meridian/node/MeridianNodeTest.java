@@ -36,15 +36,15 @@ class MeridianNodeTest {
     void snapshotsOnDemandLeadershipTransferAndIdentityChecks() throws Exception {
         try (InProcessCluster cluster = InProcessCluster.builder().nodes(3).start();
                 MeridianClient client = cluster.client()) {
-            client.applyCatalogDdl(Entries.catalogDdl("CREATE TABLE t").getCatalogDdl());
+            client.placement().applyCatalogDdl(Entries.catalogDdl("CREATE TABLE t").getCatalogDdl());
             MeridianNode follower = cluster.follower();
 
-            long index = client.takeSnapshot(cluster.endpoint(follower.nodeId())).getIndex();
+            long index = client.membership().takeSnapshot(cluster.endpoint(follower.nodeId())).getIndex();
             assertThat(index).isGreaterThan(0);
             assertThat(latestSnapshot(follower.config().dataDir()).getFileName().toString()).endsWith("_" + index);
 
             String target = follower.nodeId();
-            client.transferLeadership(target);
+            client.membership().transferLeadership(target);
             await().atMost(InProcessCluster.PATIENCE).until(() -> cluster.leader().map(MeridianNode::nodeId)
                     .orElse("").equals(target));
 
@@ -68,9 +68,9 @@ class MeridianNodeTest {
     void aCorruptSnapshotKeepsTheNodeFromStartingAndNamesTheFile() throws Exception {
         try (InProcessCluster cluster = InProcessCluster.builder().nodes(3).start();
                 MeridianClient client = cluster.client()) {
-            client.applyCatalogDdl(Entries.catalogDdl("CREATE TABLE t").getCatalogDdl());
+            client.placement().applyCatalogDdl(Entries.catalogDdl("CREATE TABLE t").getCatalogDdl());
             MeridianNode victim = cluster.follower();
-            client.takeSnapshot(cluster.endpoint(victim.nodeId()));
+            client.membership().takeSnapshot(cluster.endpoint(victim.nodeId()));
             String id = victim.nodeId();
             cluster.stop(id);
             Path snapshot = latestSnapshot(cluster.config(id).dataDir());
@@ -133,10 +133,11 @@ class MeridianNodeTest {
                 MeridianClient client = cluster.client()) {
             MeridianNode victim = cluster.follower();
             // Else the reconciler would promote the caught-up learner right back.
-            client.changeTopology(TopologyChange.newBuilder().setConfigureMembership(ConfigureMembership.newBuilder()
+            client.membership().changeTopology(TopologyChange.newBuilder()
+                    .setConfigureMembership(ConfigureMembership.newBuilder()
                     .setAutoPromote(false)).build());
             await("entry-format 5 negotiated, " + victim.nodeId() + " demoted").atMost(InProcessCluster.PATIENCE)
-                    .ignoreExceptionsInstanceOf(RejectedException.class).until(() -> client.changeTopology(
+                    .ignoreExceptionsInstanceOf(RejectedException.class).until(() -> client.membership().changeTopology(
                             TopologyChange.newBuilder().setDemote(DemoteNode.newBuilder().setNodeId(victim.nodeId()))
                                     .build()) != null);
 

@@ -242,7 +242,7 @@ public final class Simulator {
             for (int i = 1; i < options.shards(); i++) {
                 ByteString key = ByteString.copyFromUtf8(String.format(Locale.ROOT, "k%06d", i));
                 try {
-                    client.place(PlacementCommand.newBuilder().setReason("simulator: initial split")
+                    client.placement().place(PlacementCommand.newBuilder().setReason("simulator: initial split")
                             .setSplit(SplitShard.newBuilder().setShardId(shard).setSplitKey(key)).build());
                 } catch (MeridianException e) {
                     refused(e);
@@ -283,7 +283,7 @@ public final class Simulator {
         List<ShardRecord> all = new ArrayList<>();
         long after = 0;
         while (true) {
-            ListShardsReply page = client.listShards(ListShardsRequest.newBuilder().setAfterShardId(after)
+            ListShardsReply page = client.metadata().listShards(ListShardsRequest.newBuilder().setAfterShardId(after)
                     .setLimit(10_000).build());
             all.addAll(page.getShardsList());
             if (page.getNextAfterShardId() == 0 || page.getShardsCount() == 0) {
@@ -302,8 +302,8 @@ public final class Simulator {
         }
         follow(current);
         grow();
-        TopologyReply topology = client.topology(ReadOptions.getDefaultInstance());
-        RoutingReply routing = client.routing(ReadOptions.getDefaultInstance());
+        TopologyReply topology = client.metadata().topology(ReadOptions.getDefaultInstance());
+        RoutingReply routing = client.metadata().routing(ReadOptions.getDefaultInstance());
         Map<Long, GroupRecord> groups = new TreeMap<>();
         for (GroupInfo group : routing.getGroupsList()) {
             groups.put(group.getGroup().getGroupId(), group.getGroup());
@@ -431,7 +431,7 @@ public final class Simulator {
             }
             report.setUsedBytes(Math.min(used, options.capacityBytes()));
             try {
-                client.reportLoad(report.build());
+                client.node().reportLoad(report.build());
             } catch (MeridianException e) {
                 refused(e);
             }
@@ -444,7 +444,7 @@ public final class Simulator {
      */
     private List<String> migrate(Set<String> down) {
         List<String> moves = new ArrayList<>();
-        for (MigrationRecord migration : client.listMigrations(ListMigrationsRequest.newBuilder()
+        for (MigrationRecord migration : client.metadata().listMigrations(ListMigrationsRequest.newBuilder()
                 .setInFlightOnly(true).build()).getMigrationsList()) {
             if (down.contains(migration.getToNode())) {
                 moves.add(String.format(Locale.ROOT, "shard %d %s -> %s stuck: %s is DOWN", migration.getShardId(),
@@ -489,7 +489,7 @@ public final class Simulator {
             crc.update(payload);
             checkpoint.setPayload(ByteString.copyFrom(payload)).setCrc32C((int) crc.getValue());
             try {
-                client.checkpoint(checkpoint.build());
+                client.node().checkpoint(checkpoint.build());
                 checkpoints++;
                 if (checkpoint.getPhase() == MigrationPhaseProto.MIGRATION_PHASE_COMPLETED) {
                     completed++;
@@ -529,14 +529,15 @@ public final class Simulator {
         if (options.decrefChance() == 0) {
             return;
         }
-        List<GhostStubRecord> stubs = client.listGhosts(ListGhostsRequest.newBuilder().setLimit(1000).build())
+        List<GhostStubRecord> stubs = client.metadata().listGhosts(ListGhostsRequest.newBuilder().setLimit(1000)
+                .build())
                 .getStubsList();
         for (GhostStubRecord stub : stubs) {
             if (random.nextDouble() >= options.decrefChance()) {
                 continue;
             }
             try {
-                client.changeGhost(GhostChange.newBuilder().setSourceShard(stub.getSourceShard())
+                client.placement().changeGhost(GhostChange.newBuilder().setSourceShard(stub.getSourceShard())
                         .setDecref(DecrefGhost.newBuilder().setEntityId(stub.getEntityId())).build());
             } catch (MeridianException e) {
                 refused(e);

@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.UnknownFieldSet;
 import io.meridian.core.Rejection;
 import io.meridian.core.Validation;
+import io.meridian.core.access.AccessApplier;
 import io.meridian.core.capability.CapabilityApplier;
 import io.meridian.core.catalog.CatalogApplier;
 import io.meridian.core.edgecache.EdgeCacheApplier;
@@ -14,6 +15,8 @@ import io.meridian.core.placement.SchedulerConfigApplier;
 import io.meridian.core.routing.RoutingApplier;
 import io.meridian.core.token.JoinTokenApplier;
 import io.meridian.core.topology.TopologyApplier;
+import io.meridian.proto.AccessRole;
+import io.meridian.proto.Caller;
 import io.meridian.proto.MetadataEntry;
 import java.util.Optional;
 
@@ -45,6 +48,14 @@ public final class EntryValidator {
             return Validation.invalid("entry carries fields this version of Meridian does not know "
                     + "(written by a newer version?)");
         }
+        if (entry.hasCaller()) {
+            Optional<Rejection> bad = inBatch
+                    ? Validation.invalid("a caller is named on the batch, never on the entries inside it")
+                    : validateCaller(entry.getCaller());
+            if (bad.isPresent()) {
+                return bad;
+            }
+        }
         return switch (entry.getKindCase()) {
             case TOPOLOGY -> TopologyApplier.validate(entry.getTopology());
             case ROUTING -> RoutingApplier.validate(entry.getRouting());
@@ -57,6 +68,7 @@ public final class EntryValidator {
             case CAPABILITY_ADVERTISEMENT -> CapabilityApplier.validate(entry.getCapabilityAdvertisement());
             case SCHEDULER_CONTROL -> SchedulerConfigApplier.validate(entry.getSchedulerControl());
             case CATALOG_DDL -> CatalogApplier.validate(entry.getCatalogDdl());
+            case ACCESS -> AccessApplier.validate(entry.getAccess());
             case BATCH -> {
                 if (inBatch) {
                     yield Validation.invalid("a batch cannot hold another batch");
@@ -75,6 +87,14 @@ public final class EntryValidator {
             }
             case KIND_NOT_SET -> Validation.invalid("entry names no kind of change");
         };
+    }
+
+    /** The caller a node stamped on an entry: an identity, and a role its certificate names or none. */
+    private static Optional<Rejection> validateCaller(Caller caller) {
+        return Validation.identity("caller identity", caller.getIdentity())
+                .or(() -> caller.getCertificateRole() != AccessRole.UNRECOGNIZED ? Rejection.none()
+                        : Validation.invalid("caller %s has certificate role %d, which is not a role",
+                                Validation.printable(caller.getIdentity()), caller.getCertificateRoleValue()));
     }
 
     /**
@@ -101,7 +121,8 @@ public final class EntryValidator {
      * kind or a variant added by a newer version of the catalogue.
      */
     static boolean hasUnknownFields(MetadataEntry entry) {
-        return hasUnknownFields(entry.getUnknownFields()) || hasUnknownFields(kindMessage(entry).getUnknownFields());
+        return hasUnknownFields(entry.getUnknownFields()) || hasUnknownFields(kindMessage(entry).getUnknownFields())
+                || (entry.hasCaller() && hasUnknownFields(entry.getCaller().getUnknownFields()));
     }
 
     /** Whether the set holds any field; without asMap(), which copies the set on every call. */
@@ -122,6 +143,7 @@ public final class EntryValidator {
             case CAPABILITY_ADVERTISEMENT -> entry.getCapabilityAdvertisement();
             case SCHEDULER_CONTROL -> entry.getSchedulerControl();
             case CATALOG_DDL -> entry.getCatalogDdl();
+            case ACCESS -> entry.getAccess();
             case BATCH -> entry.getBatch();
             case KIND_NOT_SET -> entry;
         };

@@ -1,6 +1,8 @@
 package io.meridian.core.apply;
 
 import io.meridian.core.MetadataImage;
+import io.meridian.core.access.AccessBinding;
+import io.meridian.core.access.AuditTrail;
 import io.meridian.core.capability.CapabilitiesImage;
 import io.meridian.core.catalog.CatalogEntry;
 import io.meridian.core.edgecache.EdgeCacheNode;
@@ -20,6 +22,8 @@ import io.meridian.core.token.TokenState;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.NodeState;
 import io.meridian.core.topology.TopologyImage;
+import io.meridian.proto.AuditRecord;
+import io.meridian.wire.AuditChain;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
@@ -44,6 +48,9 @@ import java.util.TreeSet;
  *       config is consistent; catalog versions run 1..version.</li>
  *   <li>sessions: keys match ids; the activity index and the outcome count match the sessions;
  *       the table is within its bounds.</li>
+ *   <li>access: keys match identities; no binding is newer than the image.</li>
+ *   <li>audit trail: within its bound; keys match the records' indexes, none newer than the image;
+ *       the anchor is 32 zero bytes while nothing was dropped; the records chain from the anchor.</li>
  * </ul>
  */
 public final class Invariants {
@@ -62,6 +69,33 @@ public final class Invariants {
         image.scheduler().inconsistency().ifPresent(problem -> fail("scheduler config: %s", problem));
         checkCatalog(image);
         checkSessions(image.sessions());
+        checkAccess(image);
+        checkAudit(image);
+    }
+
+    private static void checkAccess(MetadataImage image) {
+        for (Map.Entry<String, AccessBinding> entry : image.access().bindings().entrySet()) {
+            AccessBinding binding = entry.getValue();
+            require(entry.getKey().equals(binding.identity()), "binding keyed %s is for %s", entry.getKey(),
+                    binding.identity());
+            require(binding.index() <= image.index(), "binding of %s was changed at index %d, after the image's %d",
+                    binding.identity(), binding.index(), image.index());
+        }
+    }
+
+    private static void checkAudit(MetadataImage image) {
+        AuditTrail audit = image.audit();
+        require(audit.records().size() <= AuditTrail.MAX_RECORDS, "the audit trail holds %d records, above %d",
+                audit.records().size(), AuditTrail.MAX_RECORDS);
+        require(audit.dropped() > 0 || audit.anchor().equals(AuditChain.ZERO),
+                "the audit trail dropped no record but its anchor is not 32 zero bytes");
+        for (Map.Entry<Long, AuditRecord> entry : audit.records().entrySet()) {
+            require(entry.getKey() == entry.getValue().getIndex(), "audit record keyed %d has index %d",
+                    entry.getKey(), entry.getValue().getIndex());
+            require(entry.getKey() <= image.index(), "audit record at index %d is after the image's %d",
+                    entry.getKey(), image.index());
+        }
+        audit.verify().ifPresent(problem -> fail("audit trail: %s", problem));
     }
 
     private static void checkTopology(TopologyImage topology) {

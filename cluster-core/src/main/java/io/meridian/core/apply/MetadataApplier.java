@@ -5,6 +5,9 @@ import io.meridian.core.Provenance;
 import io.meridian.core.Rejection;
 import io.meridian.core.Tx;
 import io.meridian.core.Validation;
+import io.meridian.core.access.AccessApplier;
+import io.meridian.core.access.AccessPolicy;
+import io.meridian.core.access.AuditTrail;
 import io.meridian.core.capability.CapabilityApplier;
 import io.meridian.core.capability.CapabilityGate;
 import io.meridian.core.catalog.CatalogApplier;
@@ -20,6 +23,7 @@ import io.meridian.core.session.SessionsImage;
 import io.meridian.core.token.JoinTokenApplier;
 import io.meridian.core.topology.TopologyApplier;
 import io.meridian.proto.Batch;
+import io.meridian.proto.Caller;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.RequestId;
 import java.util.Objects;
@@ -39,8 +43,17 @@ import java.util.Optional;
  *   <li>An entry with a request identity goes through its client session first: a request
  *       applied before is answered with its first outcome and changes nothing; a retired one, or
  *       one of an expired session, is refused.</li>
+ *   <li>Then an entry admitted at entry-format 6 or later that names a caller is checked against
+ *       the access bindings ({@link AccessPolicy#check}): a revoked caller, or one whose role is
+ *       below what the entry needs, is refused with PERMISSION_DENIED. The session comes first, so a
+ *       copy of a request applied before gets its first outcome even if its caller was revoked since
+ *       (it changes nothing either way), and a refusal is itself a first outcome that copies get.
+ *       Entries without a caller are the node's own proposals and are not checked.</li>
+ *   <li>Then the entry itself: checksums, and its applier.</li>
  *   <li>A rejection anywhere, in a batch too, discards everything the entry did; only the
- *       provenance and the session table move on.</li>
+ *       provenance, the session table and the audit trail move on.</li>
+ *   <li>Every entry with a caller (entry-format 6 on) that is applied or refused here appends one
+ *       record to the audit trail; a copy answered from the session table appends none.</li>
  * </ul>
  *
  * <p>Thread-safe if its catalog handler is: it holds no state of its own.
@@ -88,6 +101,7 @@ public final class MetadataApplier {
                 Math.max(image.logicalTimeMs(), stamped));
         MetadataImage start = image.withProvenance(provenance);
         long now = provenance.logicalTimeMs();
+        Optional<Caller> caller = caller(entry);
         Optional<RequestId> request = SessionApplier.identity(entry);
         SessionsImage sessions = start.sessions();
         if (request.isPresent()) {
@@ -98,18 +112,20 @@ public final class MetadataApplier {
                         new Outcome.Repeated(repeat.first()));
             }
             if (verdict instanceof SessionApplier.Refused refused) {
-                return new ApplyResult(start.withSessions(SessionApplier.expired(sessions, now)),
-                        new Outcome.Rejected(refused.rejection()));
+                Outcome outcome = new Outcome.Rejected(refused.rejection());
+                return new ApplyResult(audited(start, caller, entry, outcome)
+                        .withSessions(SessionApplier.expired(sessions, now)), outcome);
             }
         }
-        Optional<Rejection> corrupt = EntryValidator.checksums(entry);
+        Optional<Rejection> refused = caller.flatMap(c -> AccessPolicy.check(start.access(), c, entry))
+                .or(() -> EntryValidator.checksums(entry));
         Outcome outcome;
         MetadataImage after;
-        if (corrupt.isPresent()) {
-            outcome = new Outcome.Rejected(corrupt.get());
+        if (refused.isPresent()) {
+            outcome = new Outcome.Rejected(refused.get());
             after = start;
         } else {
-            Tx tx = new Tx(start, entry.getEntryFormat());
+            Tx tx = new Tx(start, entry.getEntryFormat(), caller.map(Caller::getIdentity).orElse(""));
             Optional<Rejection> rejected = dispatch(tx, entry);
             outcome = rejected.<Outcome>map(Outcome.Rejected::new).orElseGet(() -> new Outcome.Applied(tx.changes()));
             after = rejected.isPresent() ? start : tx.image();
@@ -118,7 +134,29 @@ public final class MetadataApplier {
             sessions = SessionApplier.recorded(sessions, request.get(),
                     Outcomes.recorded(context.term(), context.index(), outcome), now);
         }
-        return new ApplyResult(after.withSessions(SessionApplier.expired(sessions, now)), outcome);
+        return new ApplyResult(audited(after, caller, entry, outcome)
+                .withSessions(SessionApplier.expired(sessions, now)), outcome);
+    }
+
+    /**
+     * The caller the entry names, when it was admitted at entry-format 6 or later; below, the leader
+     * left callers out, and one found anyway is ignored, as the rules of the entry's format say.
+     */
+    private static Optional<Caller> caller(MetadataEntry entry) {
+        return entry.hasCaller() && entry.getEntryFormat() >= CapabilityGate.TRUST.minimum()
+                ? Optional.of(entry.getCaller()) : Optional.empty();
+    }
+
+    /** The image with the entry's audit record appended, when it names a caller. */
+    private static MetadataImage audited(MetadataImage image, Optional<Caller> caller, MetadataEntry entry,
+            Outcome outcome) {
+        if (caller.isEmpty()) {
+            return image;
+        }
+        String result = outcome instanceof Outcome.Rejected rejected ? rejected.rejection().code().name()
+                : AuditTrail.APPLIED;
+        return image.withAudit(image.audit().appended(image.index(), image.logicalTimeMs(),
+                caller.get().getIdentity(), AuditTrail.operation(entry), result));
     }
 
     /**
@@ -145,6 +183,7 @@ public final class MetadataApplier {
             case CAPABILITY_ADVERTISEMENT -> CapabilityApplier.apply(tx, entry.getCapabilityAdvertisement());
             case SCHEDULER_CONTROL -> SchedulerConfigApplier.apply(tx, entry.getSchedulerControl());
             case CATALOG_DDL -> catalog.apply(tx, entry.getCatalogDdl());
+            case ACCESS -> AccessApplier.apply(tx, entry.getAccess());
             case BATCH -> applyBatch(tx, entry.getBatch());
             case KIND_NOT_SET -> Validation.invalid("entry names no kind of change");
         };

@@ -20,11 +20,12 @@ public final class CapabilityCatalog {
     }
 
     /** Version of the entry catalogue a node can apply; new entry kinds need a higher value. */
-    public static final Definition ENTRY_FORMAT = new Definition("meridian.entry-format", 1, List.of(1L, 2L, 3L, 4L, 5L),
+    public static final Definition ENTRY_FORMAT = new Definition("meridian.entry-format", 1, List.of(1L, 2L, 3L, 4L, 5L, 6L),
             "entry catalogue version a node applies (2: promotion criteria in the voter policy; 3: group "
                     + "leadership moves in placement commands, ghost stubs at migration cutover; 4: request "
                     + "identities applied exactly once, token lifetimes resolved at apply; 5: node health, replica counts, repairs, "
-                    + "entries stamped with the format they were admitted at)");
+                    + "entries stamped with the format they were admitted at; 6: access bindings, callers checked at "
+                    + "apply, the audit trail)");
     /** Version of the snapshot format a node reads and writes. */
     public static final Definition SNAPSHOT_FORMAT = new Definition("meridian.snapshot-format", 1, List.of(1L),
             "snapshot format version a node reads and writes");

@@ -32,7 +32,9 @@ import org.pcollections.TreePSet;
  *
  * <p>Entry-format 4 is not refused but adapted ({@link #adapt}): below it the leader leaves the
  * request identity out of the entry (it is applied without the exactly-once table) and turns a
- * token's time to live into an expiry time from its own stamp, as entry-format 3 had it.
+ * token's time to live into an expiry time from its own stamp, as entry-format 3 had it. So is the
+ * caller of entry-format 6: below it the leader leaves it out, and the entry is applied unchecked.
+ * Access changes themselves need entry-format 6 ({@link #TRUST}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -59,6 +61,13 @@ public final class CapabilityGate {
      */
     public static final Requirement REPAIR = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 5,
             "node health, replica counts and repairs");
+    /**
+     * What access control needs: access changes (refused before the log below it), and the caller
+     * stamped on an entry, checked against the access bindings at apply and recorded in the audit
+     * trail (left out of the entry below it, so an older replica never meets the field).
+     */
+    public static final Requirement TRUST = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 6,
+            "access bindings, callers checked at apply and the audit trail");
     private static final Requirement FLOOR = new Requirement(CapabilityCatalog.ENTRY_FORMAT.name(), 1,
             "the entry catalogue");
 
@@ -88,6 +97,7 @@ public final class CapabilityGate {
             case MIGRATION_ABORT -> entry.getMigrationAbort().getKeepRouting()
                     || entry.getMigrationAbort().getCompensationsList().stream().anyMatch(CapabilityGate::needsRepair)
                     ? REPAIR : FLOOR;
+            case ACCESS -> TRUST;
             case JOIN_TOKEN, GHOST, EDGE_CACHE, CAPABILITY_ADVERTISEMENT, CATALOG_DDL,
                     KIND_NOT_SET -> FLOOR;
             case BATCH -> {
@@ -126,20 +136,27 @@ public final class CapabilityGate {
     /**
      * The entry as a cluster with these capabilities applies it, stamped by the leader at
      * {@code stampedAtMs}: from entry-format 5 with the cluster's entry format stamped on it (below,
-     * with none, whatever the proposer wrote); below
+     * with none, whatever the proposer wrote); below entry-format 6, without its caller (applied
+     * unchecked and unaudited, as the node's own proposals are); below
      * entry-format 4, without its request identity and with each token's time to live turned into
      * an expiry time. Pure; the leader calls it before the log.
      */
     public static MetadataEntry adapt(CapabilitiesImage capabilities, MetadataEntry entry, long stampedAtMs) {
+        if (allows(capabilities, TRUST)) {
+            return entry.toBuilder().setEntryFormat((int) value(capabilities, TRUST.capability())).build();
+        }
+        // Below 6 the entry names no caller: a replica of an older release would halt on the field.
         if (allows(capabilities, REPAIR)) {
-            return entry.toBuilder().setEntryFormat((int) value(capabilities, REPAIR.capability())).build();
+            return entry.toBuilder().setEntryFormat((int) value(capabilities, REPAIR.capability())).clearCaller()
+                    .build();
         }
         // Below 5 the entry carries no format, even one its proposer wrote: it would apply rules the
         // cluster has not reached, and a replica of an older release would halt on the unknown field.
         if (allows(capabilities, EXACTLY_ONCE)) {
-            return entry.getEntryFormat() == 0 ? entry : entry.toBuilder().clearEntryFormat().build();
+            return entry.getEntryFormat() == 0 && !entry.hasCaller() ? entry
+                    : entry.toBuilder().clearEntryFormat().clearCaller().build();
         }
-        MetadataEntry.Builder adapted = entry.toBuilder().clearRequest().clearEntryFormat();
+        MetadataEntry.Builder adapted = entry.toBuilder().clearRequest().clearEntryFormat().clearCaller();
         if (entry.hasJoinToken()) {
             adapted.setJoinToken(withExpiry(entry.getJoinToken(), stampedAtMs));
         } else if (entry.hasBatch()) {

@@ -1,6 +1,7 @@
 package io.meridian.core.snapshot;
 
 import io.meridian.core.Validation;
+import io.meridian.core.access.AccessBinding;
 import io.meridian.core.capability.NegotiatedCapability;
 import io.meridian.core.catalog.CatalogEntry;
 import io.meridian.core.edgecache.EdgeCacheCapacity;
@@ -22,6 +23,9 @@ import io.meridian.core.topology.Node;
 import io.meridian.core.topology.NodeHealth;
 import io.meridian.core.topology.NodeState;
 import io.meridian.core.topology.RaftRole;
+import io.meridian.proto.AccessBindingRecord;
+import io.meridian.proto.AccessRole;
+import io.meridian.proto.AuditRecord;
 import io.meridian.proto.CapabilityValues;
 import io.meridian.proto.CatalogEntryRecord;
 import io.meridian.proto.ClientSessionRecord;
@@ -38,6 +42,7 @@ import io.meridian.proto.NodeCapabilitiesRecord;
 import io.meridian.proto.NodeRecord;
 import io.meridian.proto.RaftRoleProto;
 import io.meridian.proto.ShardRecord;
+import io.meridian.wire.AuditChain;
 import java.util.Optional;
 import org.pcollections.TreePMap;
 import org.pcollections.TreePSet;
@@ -332,6 +337,55 @@ public final class RecordCodec {
         }
         return new Session(id, positive("lowest_unanswered", record.getLowestUnanswered()),
                 nonNegative("last_active_ms", record.getLastActiveMs()), outcomes);
+    }
+
+    public static AccessBindingRecord toProto(AccessBinding binding) {
+        return AccessBindingRecord.newBuilder()
+                .setIdentity(binding.identity())
+                .setRole(binding.role())
+                .setRevoked(binding.revoked())
+                .setReason(binding.reason())
+                .setIndex(binding.index())
+                .setChangedAtMs(binding.changedAtMs())
+                .setChangedBy(binding.changedBy())
+                .build();
+    }
+
+    /**
+     * A binding as the state keeps it. Identities are not judged again here, only that there is
+     * one: apply trusts what was validated before the log, and a snapshot must load whatever apply
+     * made, whatever a later release thinks of an identity.
+     */
+    public static AccessBinding fromProto(AccessBindingRecord record) {
+        require(!record.getIdentity().isEmpty(), "binding names no identity");
+        require(record.getRole() != AccessRole.UNRECOGNIZED,
+                "role " + record.getRoleValue() + " of " + record.getIdentity() + " is not a role");
+        return new AccessBinding(record.getIdentity(), record.getRole(), record.getRevoked(), record.getReason(),
+                positive("index", record.getIndex()), nonNegative("changed_at_ms", record.getChangedAtMs()),
+                record.getChangedBy());
+    }
+
+    /**
+     * An audit record as the state keeps it: its known fields, checked as far as apply makes them
+     * (the identity is the caller's, as the log had it). Whether it chains to the one before it is
+     * checked over the whole trail ({@link io.meridian.core.apply.Invariants}).
+     */
+    public static AuditRecord fromProto(AuditRecord record) {
+        require(!record.getOperation().isEmpty(), "audit record " + Long.toUnsignedString(record.getIndex())
+                + " names no operation");
+        require(!record.getOutcome().isEmpty(), "audit record " + Long.toUnsignedString(record.getIndex())
+                + " names no outcome");
+        require(record.getHash().size() == AuditChain.HASH_BYTES, "hash of audit record "
+                + Long.toUnsignedString(record.getIndex()) + " is " + record.getHash().size() + " bytes, not "
+                + AuditChain.HASH_BYTES);
+        return AuditRecord.newBuilder()
+                .setIndex(positive("index", record.getIndex()))
+                .setTimeMs(nonNegative("time_ms", record.getTimeMs()))
+                .setIdentity(record.getIdentity())
+                .setOperation(record.getOperation())
+                .setOutcome(record.getOutcome())
+                .setHash(record.getHash())
+                .build();
     }
 
     private static RaftRole role(RaftRoleProto proto) {

@@ -5,6 +5,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.meridian.core.MetadataImage;
 import io.meridian.core.Provenance;
 import io.meridian.core.SortedRun;
+import io.meridian.core.access.AccessBinding;
+import io.meridian.core.access.AccessTable;
+import io.meridian.core.access.AuditTrail;
 import io.meridian.core.apply.InvariantViolation;
 import io.meridian.core.apply.Invariants;
 import io.meridian.core.capability.CapabilitiesImage;
@@ -31,6 +34,8 @@ import io.meridian.core.token.TokenHash;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.TopologyImage;
 import io.meridian.core.topology.VoterPolicy;
+import io.meridian.proto.AuditAnchor;
+import io.meridian.proto.AuditRecord;
 import io.meridian.proto.SnapshotHeader;
 import io.meridian.proto.SnapshotRecord;
 import io.meridian.proto.SnapshotTrailer;
@@ -123,6 +128,19 @@ public final class SnapshotCodec {
         }
         for (Session session : image.sessions().sessions().values()) {
             writer.frame(SnapshotRecord.newBuilder().setClientSession(RecordCodec.toProto(session)).build());
+        }
+        // Entry-format 6. Both sections are left out while empty, so a snapshot of a state without
+        // them has the bytes (and the digest) it had before they existed.
+        for (AccessBinding binding : image.access().bindings().values()) {
+            writer.frame(SnapshotRecord.newBuilder().setAccessBinding(RecordCodec.toProto(binding)).build());
+        }
+        AuditTrail audit = image.audit();
+        if (!audit.isPristine()) {
+            writer.frame(SnapshotRecord.newBuilder().setAuditAnchor(AuditAnchor.newBuilder()
+                    .setHash(audit.anchor()).setDropped(audit.dropped())).build());
+            for (AuditRecord record : audit.records().values()) {
+                writer.frame(SnapshotRecord.newBuilder().setAuditRecord(record).build());
+            }
         }
         return writer.finish();
     }
@@ -267,6 +285,9 @@ public final class SnapshotCodec {
         private final SortedRun<String, TreePMap<String, TreePSet<Long>>> capabilities = new SortedRun<>();
         private final SortedRun<Long, CatalogEntry> catalog = new SortedRun<>();
         private final SortedRun<ClientId, Session> sessions = new SortedRun<>();
+        private final SortedRun<String, AccessBinding> bindings = new SortedRun<>();
+        private AuditAnchor auditAnchor;
+        private final SortedRun<Long, AuditRecord> auditRecords = new SortedRun<>();
         private final byte[] word = new byte[4];
         /** The frame read last, as it is in the file: length, record, checksum. */
         private byte[] frame = new byte[1 << 12];
@@ -322,8 +343,12 @@ public final class SnapshotCodec {
                 throw new SnapshotFormatException(where(frameOffset) + "the first record is not the header");
             }
             if (kind < section || (kind == section && kind == SnapshotRecord.HEADER_FIELD_NUMBER)
-                    || (kind == section && kind == SnapshotRecord.SCHEDULER_CONFIG_FIELD_NUMBER)) {
+                    || (kind == section && kind == SnapshotRecord.SCHEDULER_CONFIG_FIELD_NUMBER)
+                    || (kind == section && kind == SnapshotRecord.AUDIT_ANCHOR_FIELD_NUMBER)) {
                 throw new SnapshotFormatException(where(frameOffset) + record.getRecordCase() + " record out of order");
+            }
+            if (kind == SnapshotRecord.AUDIT_RECORD_FIELD_NUMBER && auditAnchor == null) {
+                throw new SnapshotFormatException(where(frameOffset) + "audit record before the audit anchor");
             }
             section = kind;
             switch (record.getRecordCase()) {
@@ -354,6 +379,11 @@ public final class SnapshotCodec {
                         CatalogEntry::version, frameOffset);
                 case CLIENT_SESSION -> put(sessions, RecordCodec.fromProto(record.getClientSession()), Session::id,
                         frameOffset);
+                case ACCESS_BINDING -> put(bindings, RecordCodec.fromProto(record.getAccessBinding()),
+                        AccessBinding::identity, frameOffset);
+                case AUDIT_ANCHOR -> auditAnchor = record.getAuditAnchor();
+                case AUDIT_RECORD -> put(auditRecords, RecordCodec.fromProto(record.getAuditRecord()),
+                        AuditRecord::getIndex, frameOffset);
                 case TRAILER, RECORD_NOT_SET -> throw new IllegalStateException("handled above");
             }
         }
@@ -385,6 +415,9 @@ public final class SnapshotCodec {
                 throw new SnapshotFormatException(
                         "snapshot has no " + (header == null ? "header" : "scheduler config"));
             }
+            if (auditAnchor != null && auditRecords.size() == 0) {
+                throw new SnapshotFormatException("snapshot has an audit anchor but no audit records");
+            }
         }
 
         private MetadataImage assemble() throws SnapshotFormatException {
@@ -409,13 +442,24 @@ public final class SnapshotCodec {
                         new CapabilitiesImage(advertised, CapabilitiesImage.negotiate(topology, advertised)),
                         scheduler,
                         new CatalogImage(catalog.toTreePMap(), header.getCatalogVersion()),
-                        SessionsImage.of(sessions.toTreePMap()));
+                        SessionsImage.of(sessions.toTreePMap()),
+                        new AccessTable(bindings.toTreePMap()),
+                        auditAnchor == null ? AuditTrail.EMPTY : new AuditTrail(auditAnchor.getHash(),
+                                nonNegative("audit records dropped", auditAnchor.getDropped()),
+                                auditRecords.toTreePMap()));
                 Invariants.check(image);
                 return image;
             } catch (IllegalArgumentException | InvariantViolation e) {
                 throw new SnapshotFormatException("snapshot at index " + header.getIndex() + " describes an impossible "
                         + "state: " + e.getMessage(), e);
             }
+        }
+
+        private static long nonNegative(String field, long value) {
+            if (value < 0) {
+                throw new IllegalArgumentException(field + " is out of range: " + Long.toUnsignedString(value));
+            }
+            return value;
         }
 
         /**

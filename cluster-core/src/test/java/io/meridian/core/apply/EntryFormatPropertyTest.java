@@ -15,6 +15,8 @@ import io.meridian.core.topology.Node;
 import io.meridian.proto.MetadataEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.pcollections.TreePMap;
 import org.pcollections.TreePSet;
 
@@ -86,30 +88,31 @@ class EntryFormatPropertyTest {
     }
 
     /**
-     * The rules entry-format 5 added are keyed on the format stamped on the entry, never on the
-     * cluster's value when it is applied: an entry the leader admitted at 5 applies the same on a
-     * replica whose cluster has dropped to 4 since (a member joined without an advertisement).
+     * The rules entry-format 5 and 6 added are keyed on the format stamped on the entry, never on the
+     * cluster's value when it is applied: an entry the leader admitted at 5 (or 6) applies the same on
+     * a replica whose cluster has dropped to 4 (or 5) since (a member joined without an advertisement).
      */
-    @Test
-    void anEntryAdmittedAtFormat5AppliesIdenticallyWhenTheClusterHasDroppedTo4() {
+    @ParameterizedTest
+    @ValueSource(ints = {5, 6})
+    void anEntryAdmittedAtFormatNAppliesIdenticallyWhenTheClusterHasDroppedBelowN(int format) {
         qt().withExamples(Effort.examples(300)).forAll(EntryGen.log(60)).checkAssert(log -> {
             Replay replay = EntryGen.start();
             MetadataApplier applier = new MetadataApplier();
             for (MetadataEntry entry : log) {
                 MetadataImage before = replay.image();
                 int logged = replay.log().size();
-                ApplyResult at5 = replay.apply(entry);
-                if (replay.log().size() == logged || replay.log().get(logged).getEntryFormat() < 5) {
+                ApplyResult atN = replay.apply(entry);
+                if (replay.log().size() == logged || replay.log().get(logged).getEntryFormat() < format) {
                     continue;
                 }
                 MetadataEntry stamped = replay.log().get(logged);
-                ApplyResult at4 = applier.apply(atFormat(before, 4),
+                ApplyResult below = applier.apply(atFormat(before, format - 1),
                         new EntryContext(replay.image().provenance().term(), replay.image().index()), stamped);
 
-                assertThat(withoutCapabilityChanges(at4.outcome())).as(stamped.toString())
-                        .isEqualTo(withoutCapabilityChanges(at5.outcome()));
-                MetadataImage expected = at5.image();
-                assertThat(at4.image().withCapabilities(expected.capabilities())).as(stamped.toString())
+                assertThat(withoutCapabilityChanges(below.outcome())).as(stamped.toString())
+                        .isEqualTo(withoutCapabilityChanges(atN.outcome()));
+                MetadataImage expected = atN.image();
+                assertThat(below.image().withCapabilities(expected.capabilities())).as(stamped.toString())
                         .isEqualTo(expected);
             }
         });

@@ -22,8 +22,11 @@ import static io.meridian.proto.SweepVerdictProto.SWEEP_VERDICT_KEEP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.meridian.core.MetadataImage;
 import io.meridian.core.Provenance;
+import io.meridian.core.access.AccessBinding;
+import io.meridian.core.access.AuditTrail;
 import io.meridian.core.migration.Migration;
 import io.meridian.core.placement.SchedulerParameter;
 import io.meridian.core.testing.Entries;
@@ -31,14 +34,24 @@ import io.meridian.core.testing.Replay;
 import io.meridian.core.topology.Node;
 import io.meridian.core.topology.NodeHealth;
 import io.meridian.core.topology.RaftRole;
+import io.meridian.proto.AccessRole;
+import io.meridian.proto.AuditRecord;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.MigrationRecord;
 import io.meridian.proto.NodeHealthProto;
 import io.meridian.proto.NodeRecord;
+import io.meridian.proto.RejectCode;
+import io.meridian.proto.SnapshotRecord;
+import io.meridian.proto.SnapshotTrailer;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
 class SnapshotCodecTest {
@@ -313,5 +326,179 @@ class SnapshotCodecTest {
         assertThat(record.getLastSeenMs()).isZero();
         assertThat(RecordCodec.toProto(Replay.bootstrapped("n1").image().routing().group(1).orElseThrow())
                 .getTargetReplicas()).isZero();
+    }
+
+    /**
+     * A state holding what entry-format 6 added: bindings granted and revoked, by a caller and by the
+     * node itself, and an audit trail of applied and refused entries.
+     */
+    static MetadataImage entryFormat6State() {
+        Replay replay = Replay.bootstrapped("n1", "n2", "n3").atEntryFormat(6);
+        replay.applied(Entries.grant("alice", AccessRole.ACCESS_ROLE_ADMIN));
+        replay.applied(Entries.by("alice", AccessRole.ACCESS_ROLE_ADMIN,
+                Entries.grant("olga", AccessRole.ACCESS_ROLE_OPERATOR)));
+        replay.applied(Entries.by("alice", AccessRole.ACCESS_ROLE_ADMIN, Entries.revoke("bob", "left the team")));
+        replay.applied(Entries.by("olga", AccessRole.ACCESS_ROLE_READER, split(1, "m")));
+        replay.rejected(Entries.by("bob", AccessRole.ACCESS_ROLE_ADMIN, catalogDdl("x")),
+                RejectCode.REJECT_PERMISSION_DENIED);
+        replay.rejected(Entries.by("olga", AccessRole.ACCESS_ROLE_OPERATOR, split(9, "x")),
+                RejectCode.REJECT_NOT_FOUND);
+        return replay.image();
+    }
+
+    @Test
+    void aRoundTripPreservesAccessBindingsAndTheAuditTrail() throws Exception {
+        MetadataImage image = entryFormat6State();
+        byte[] bytes = SnapshotCodec.toBytes(image);
+
+        MetadataImage back = SnapshotCodec.fromBytes(bytes);
+
+        assertThat(back).isEqualTo(image);
+        assertThat(SnapshotCodec.toBytes(back)).isEqualTo(bytes);
+        assertThat(back.access().bindings().keySet()).containsExactly("alice", "bob", "olga");
+        AccessBinding bob = back.access().binding("bob").orElseThrow();
+        assertThat(bob.revoked()).isTrue();
+        assertThat(bob.reason()).isEqualTo("left the team");
+        assertThat(bob.changedBy()).isEqualTo("alice");
+        assertThat(back.audit().records()).hasSize(5);
+        assertThat(back.audit().verify()).isEmpty();
+        // The sections come after the existing ones, bindings by identity, the trail oldest first.
+        List<SnapshotRecord> records = records(bytes);
+        List<SnapshotRecord.RecordCase> cases = records.stream().map(SnapshotRecord::getRecordCase).toList();
+        int firstBinding = cases.indexOf(SnapshotRecord.RecordCase.ACCESS_BINDING);
+        assertThat(cases.subList(firstBinding, cases.size())).containsExactly(
+                SnapshotRecord.RecordCase.ACCESS_BINDING, SnapshotRecord.RecordCase.ACCESS_BINDING,
+                SnapshotRecord.RecordCase.ACCESS_BINDING, SnapshotRecord.RecordCase.AUDIT_ANCHOR,
+                SnapshotRecord.RecordCase.AUDIT_RECORD, SnapshotRecord.RecordCase.AUDIT_RECORD,
+                SnapshotRecord.RecordCase.AUDIT_RECORD, SnapshotRecord.RecordCase.AUDIT_RECORD,
+                SnapshotRecord.RecordCase.AUDIT_RECORD);
+    }
+
+    @Test
+    void aStateWithoutBindingsOrAuditRecordsWritesNoneOfTheirSections() {
+        // So its bytes are what a release before entry-format 6 wrote (see the stored every-area snapshot).
+        for (SnapshotRecord record : records(SnapshotCodec.toBytes(everyArea()))) {
+            assertThat(record.getRecordCase()).isNotIn(SnapshotRecord.RecordCase.ACCESS_BINDING,
+                    SnapshotRecord.RecordCase.AUDIT_ANCHOR, SnapshotRecord.RecordCase.AUDIT_RECORD);
+        }
+    }
+
+    @Test
+    void eachThingEntryFormat6AddedChangesTheDigest() {
+        Replay replay = Replay.bootstrapped("n1", "n2", "n3").atEntryFormat(6);
+        List<StateDigest> digests = new ArrayList<>();
+        digests.add(SnapshotCodec.digest(replay.image().withProvenance(Provenance.INITIAL)));
+        for (MetadataEntry entry : new MetadataEntry[] {
+            Entries.grant("alice", AccessRole.ACCESS_ROLE_ADMIN), Entries.revoke("bob", ""),
+            Entries.by("alice", AccessRole.ACCESS_ROLE_ADMIN, catalogDdl("x")),
+            Entries.by("alice", AccessRole.ACCESS_ROLE_ADMIN, Entries.grant("bob", AccessRole.ACCESS_ROLE_READER))}) {
+            replay.applied(entry);
+            digests.add(SnapshotCodec.digest(replay.image().withProvenance(Provenance.INITIAL)));
+        }
+
+        assertThat(digests).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aTrailThatDroppedRecordsRoundTripsWithItsAnchor() throws Exception {
+        AuditTrail trail = AuditTrail.EMPTY;
+        for (int i = 1; i <= AuditTrail.MAX_RECORDS + 3; i++) {
+            trail = trail.appended(i, i, "alice", "catalog_ddl", AuditTrail.APPLIED);
+        }
+        MetadataImage image = MetadataImage.EMPTY.withProvenance(new Provenance(1, AuditTrail.MAX_RECORDS + 3, 9))
+                .withAudit(trail);
+
+        MetadataImage back = SnapshotCodec.fromBytes(SnapshotCodec.toBytes(image));
+
+        assertThat(back.audit()).isEqualTo(trail);
+        assertThat(back.audit().dropped()).isEqualTo(3);
+        assertThat(back.audit().anchor()).isNotEqualTo(io.meridian.wire.AuditChain.ZERO);
+    }
+
+    @Test
+    void anEditedAuditRecordOrAMisplacedOneIsRefused() {
+        List<SnapshotRecord> records = records(SnapshotCodec.toBytes(entryFormat6State()));
+        int firstAudit = records.indexOf(records.stream()
+                .filter(r -> r.getRecordCase() == SnapshotRecord.RecordCase.AUDIT_RECORD).findFirst().orElseThrow());
+
+        List<SnapshotRecord> edited = new ArrayList<>(records);
+        AuditRecord record = edited.get(firstAudit + 1).getAuditRecord();
+        edited.set(firstAudit + 1, SnapshotRecord.newBuilder().setAuditRecord(record.toBuilder()
+                .setIdentity("mallory")).build());
+        assertThat(readError(forge(edited))).contains("impossible state").contains("record at index "
+                + record.getIndex() + " does not chain to the one before it");
+
+        List<SnapshotRecord> noAnchor = new ArrayList<>(records);
+        noAnchor.remove(firstAudit - 1);
+        assertThat(readError(forge(noAnchor))).contains("audit record before the audit anchor");
+
+        List<SnapshotRecord> twoAnchors = new ArrayList<>(records);
+        twoAnchors.add(firstAudit, records.get(firstAudit - 1));
+        assertThat(readError(forge(twoAnchors))).contains("AUDIT_ANCHOR record out of order");
+
+        List<SnapshotRecord> badHash = new ArrayList<>(records);
+        badHash.set(firstAudit, SnapshotRecord.newBuilder().setAuditRecord(badHash.get(firstAudit).getAuditRecord()
+                .toBuilder().setHash(ByteString.copyFrom(new byte[5]))).build());
+        assertThat(readError(forge(badHash))).contains("5 bytes, not 32");
+
+        List<SnapshotRecord> anchorOnly = new ArrayList<>(records.subList(0, firstAudit));
+        assertThat(readError(forge(anchorOnly))).contains("audit anchor but no audit records");
+
+        List<SnapshotRecord> revokedWithRole = new ArrayList<>(records);
+        int bob = records.indexOf(records.stream().filter(r -> r.getAccessBinding().getIdentity().equals("bob"))
+                .findFirst().orElseThrow());
+        revokedWithRole.set(bob, SnapshotRecord.newBuilder().setAccessBinding(records.get(bob).getAccessBinding()
+                .toBuilder().setRole(AccessRole.ACCESS_ROLE_ADMIN)).build());
+        assertThat(readError(forge(revokedWithRole))).contains("a revoked binding has no role");
+
+        // Untouched, the same records read back.
+        assertThat(SnapshotCodec.toBytes(entryFormat6State())).isEqualTo(forge(records));
+    }
+
+    /** The records of a snapshot, trailer left out. */
+    private static List<SnapshotRecord> records(byte[] snapshot) {
+        ByteBuffer buffer = ByteBuffer.wrap(snapshot);
+        buffer.position(12);
+        List<SnapshotRecord> out = new ArrayList<>();
+        while (buffer.hasRemaining()) {
+            byte[] record = new byte[buffer.getInt()];
+            buffer.get(record);
+            buffer.getInt();
+            try {
+                SnapshotRecord parsed = SnapshotRecord.parseFrom(record);
+                if (!parsed.hasTrailer()) {
+                    out.add(parsed);
+                }
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return out;
+    }
+
+    /** A well-framed snapshot of these records, with a trailer that matches them. */
+    private static byte[] forge(List<SnapshotRecord> records) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write("MRDNSNAP".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(ByteBuffer.allocate(4).putInt(SnapshotCodec.FORMAT_VERSION).array());
+            for (SnapshotRecord record : records) {
+                frame(out, record.toByteArray());
+            }
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(out.toByteArray());
+            frame(out, SnapshotRecord.newBuilder().setTrailer(SnapshotTrailer.newBuilder()
+                    .setRecordCount(records.size()).setSha256(ByteString.copyFrom(hash))).build().toByteArray());
+            return out.toByteArray();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static void frame(ByteArrayOutputStream out, byte[] record) {
+        CRC32C crc = new CRC32C();
+        crc.update(record);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(record.length).array());
+        out.writeBytes(record);
+        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 }

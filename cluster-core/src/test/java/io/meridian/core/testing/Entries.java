@@ -4,9 +4,14 @@ import com.google.protobuf.ByteString;
 import io.meridian.core.capability.CapabilityAd;
 import io.meridian.core.migration.MigrationApplier;
 import io.meridian.core.routing.Key;
+import io.meridian.proto.AccessChange;
+import io.meridian.proto.AccessGrant;
+import io.meridian.proto.AccessRevoke;
+import io.meridian.proto.AccessRole;
 import io.meridian.proto.AdvertiseNode;
 import io.meridian.proto.Batch;
 import io.meridian.proto.BootstrapCluster;
+import io.meridian.proto.Caller;
 import io.meridian.proto.CapabilityAdvertisement;
 import io.meridian.proto.CatalogDdl;
 import io.meridian.proto.ConfigureMembership;
@@ -403,5 +408,23 @@ public final class Entries {
 
     public static Key key(String text) {
         return Key.utf8(text);
+    }
+
+    /** Binds an identity to a role (entry-format 6). */
+    public static MetadataEntry grant(String identity, AccessRole role) {
+        return MetadataEntry.newBuilder().setAccess(AccessChange.newBuilder().setIdentity(identity)
+                .setGrant(AccessGrant.newBuilder().setRole(role))).build();
+    }
+
+    /** Revokes an identity (entry-format 6). */
+    public static MetadataEntry revoke(String identity, String reason) {
+        return MetadataEntry.newBuilder().setAccess(AccessChange.newBuilder().setIdentity(identity)
+                .setRevoke(AccessRevoke.newBuilder().setReason(reason))).build();
+    }
+
+    /** The entry as a node stamps it for a caller whose certificate names this identity and role. */
+    public static MetadataEntry by(String identity, AccessRole certificateRole, MetadataEntry entry) {
+        return entry.toBuilder().setCaller(Caller.newBuilder().setIdentity(identity)
+                .setCertificateRole(certificateRole)).build();
     }
 }

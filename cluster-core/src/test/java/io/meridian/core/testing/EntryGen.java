@@ -5,6 +5,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.strings;
 
+import io.meridian.proto.AccessRole;
 import io.meridian.proto.JoinNode;
 import io.meridian.proto.MetadataEntry;
 import io.meridian.proto.MigrationPhaseProto;
@@ -90,6 +91,31 @@ public final class EntryGen {
                 weight(3, Generate.constant(NodeHealthProto.NODE_HEALTH_DOWN)),
                 weight(3, Generate.constant(NodeHealthProto.NODE_HEALTH_UP)),
                 weight(1, Generate.constant(NodeHealthProto.NODE_HEALTH_UNSPECIFIED)));
+    }
+
+    /** Identities of callers and access changes: a few people, and a node speaking for itself. */
+    static Gen<String> identity() {
+        return Generate.pick(List.of("alice", "bob", "olga", "n1"));
+    }
+
+    /** Mostly roles; sometimes none (a certificate that names no role, or a grant refused before the log). */
+    static Gen<AccessRole> role() {
+        return Generate.frequency(
+                weight(2, Generate.constant(AccessRole.ACCESS_ROLE_READER)),
+                weight(2, Generate.constant(AccessRole.ACCESS_ROLE_NODE)),
+                weight(3, Generate.constant(AccessRole.ACCESS_ROLE_OPERATOR)),
+                weight(4, Generate.constant(AccessRole.ACCESS_ROLE_ADMIN)),
+                weight(1, Generate.constant(AccessRole.ACCESS_ROLE_UNSPECIFIED)));
+    }
+
+    /** The role a caller's certificate names: mostly one that may write, so most entries get past the check. */
+    static Gen<AccessRole> certificateRole() {
+        return Generate.frequency(
+                weight(1, Generate.constant(AccessRole.ACCESS_ROLE_READER)),
+                weight(1, Generate.constant(AccessRole.ACCESS_ROLE_NODE)),
+                weight(4, Generate.constant(AccessRole.ACCESS_ROLE_OPERATOR)),
+                weight(4, Generate.constant(AccessRole.ACCESS_ROLE_ADMIN)),
+                weight(1, Generate.constant(AccessRole.ACCESS_ROLE_UNSPECIFIED)));
     }
 
     static Gen<MigrationPhaseProto> phase() {
@@ -183,6 +209,9 @@ public final class EntryGen {
                 "suspect-after=20s", "suspect-after=2h", "down-after=1m", "down-after=5s", "max-moves-per-node=2",
                 "repair-limit=3", "leader-limit=1", "split-limit=2", "merge-limit=3", "balance-limit=9")).map(kv ->
                 Entries.setScheduler(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1)))));
+        // Entry-format 6: refused before the log below it.
+        kinds.add(weight(3, identity().zip(role(), Entries::grant)));
+        kinds.add(weight(2, identity().zip(Generate.pick(List.of("", "left the team")), Entries::revoke)));
         return Generate.frequency(kinds);
     }
 
@@ -196,11 +225,27 @@ public final class EntryGen {
                 .toArray(MetadataEntry[]::new));
     }
 
-    /** Any entry: mostly single entries, sometimes a batch of two or three. */
+    /**
+     * The members of {@link #start()} upgraded together to entry-format 6: callers are checked and
+     * audited, access changes applied.
+     */
+    public static MetadataEntry upgradeToEntryFormat6() {
+        byte[] six = Entries.capabilities("meridian.entry-format", new long[] {1, 2, 3, 4, 5, 6});
+        return Entries.batch(NODES.subList(0, 5).stream().map(n -> Entries.advertiseCapabilities(n, six))
+                .toArray(MetadataEntry[]::new));
+    }
+
+    /**
+     * Any entry: mostly single entries, sometimes a batch of two or three; a third of them from a
+     * caller (kept from entry-format 6 on, left out by the leader below), the rest the node's own.
+     */
     public static Gen<MetadataEntry> entry() {
         Gen<MetadataEntry> batch = lists().of(single()).ofSizeBetween(2, 3)
                 .map(entries -> Entries.batch(entries.toArray(new MetadataEntry[0])));
-        return Generate.frequency(weight(9, single()), weight(1, batch));
+        Gen<MetadataEntry> any = Generate.frequency(weight(9, single()), weight(1, batch));
+        Gen<String> caller = Generate.frequency(weight(2, Generate.constant("")), weight(1, identity()));
+        return any.zip(caller, certificateRole(), (entry, identity, role) -> identity.isEmpty() ? entry
+                : Entries.by(identity, role, entry));
     }
 
     /** The checkpoints that take a PLANNED migration through to its cutover, all at once. */
@@ -223,16 +268,19 @@ public final class EntryGen {
     }
 
     /**
-     * A log of 1 to max entries. Half of the logs open with {@link #upgradeToEntryFormat5()}, so that
-     * what entry-format 5 added is applied too (and entries admitted at 5 meet a cluster whose format
-     * drops again when a node joins or advertises less); then comes the {@link #opening()}.
+     * A log of 1 to max entries. A third of the logs open with {@link #upgradeToEntryFormat5()} and a
+     * third with {@link #upgradeToEntryFormat6()}, so that what those formats added is applied too
+     * (and entries admitted at 5 or 6 meet a cluster whose format drops again when a node joins or
+     * advertises less); then comes the {@link #opening()}.
      */
     public static Gen<List<MetadataEntry>> log(int max) {
-        return lists().of(entry()).ofSizeBetween(1, max).zip(booleans().all(), opening(),
-                (entries, upgraded, opening) -> {
+        return lists().of(entry()).ofSizeBetween(1, max).zip(Generate.pick(List.of(0, 5, 6)), opening(),
+                (entries, upgrade, opening) -> {
                     List<MetadataEntry> log = new ArrayList<>(max);
-                    if (upgraded) {
+                    if (upgrade == 5) {
                         log.add(upgradeToEntryFormat5());
+                    } else if (upgrade == 6) {
+                        log.add(upgradeToEntryFormat6());
                     }
                     log.addAll(opening);
                     log.addAll(entries);

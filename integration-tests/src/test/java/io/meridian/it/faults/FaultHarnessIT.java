@@ -115,7 +115,7 @@ class FaultHarnessIT {
                     System.nanoTime())));
 
             SortedMap<String, MemberStatus> end = observer.awaitConverged(AWAIT);
-            long catalogVersion = client.catalog(GetCatalogRequest.getDefaultInstance()).getVersion();
+            long catalogVersion = client.metadata().catalog(GetCatalogRequest.getDefaultInstance()).getVersion();
             assertThat(catalogVersion).as("catalog entries after %d acknowledged writes", writes).isEqualTo(writes);
             observer.assertInvariants();
             report.add(String.format("converged at index %d, digest %.12s; catalog version %d = %d acknowledged "
@@ -134,7 +134,7 @@ class FaultHarnessIT {
     private WriteReply write(MeridianClient client, String label, int count) {
         WriteReply reply = null;
         for (int i = 0; i < count; i++) {
-            reply = client.applyCatalogDdl(CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8("x"))
+            reply = client.placement().applyCatalogDdl(CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8("x"))
                     .setDescription(label + "-" + i).build());
             writes++;
         }

@@ -66,13 +66,13 @@ class NemesisIT {
                     failures.add(record.toString());
                 }
                 for (int i = 0; i < 10; i++) {
-                    client.applyCatalogDdl(CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8("x"))
+                    client.placement().applyCatalogDdl(CatalogDdl.newBuilder().setPayload(ByteString.copyFromUtf8("x"))
                             .setDescription(fault + "-" + i).build());
                     writes++;
                 }
             }
             SortedMap<String, MemberStatus> end = cluster.observer().awaitConverged(Duration.ofSeconds(60));
-            long version = client.catalog(GetCatalogRequest.getDefaultInstance()).getVersion();
+            long version = client.metadata().catalog(GetCatalogRequest.getDefaultInstance()).getVersion();
             log("NemesisIT (seed %d): %d faults in %d ms; converged at index %d; catalog version %d after %d "
                     + "acknowledged writes; %d polls; leaders by term %s%n  %s", seed, count,
                     millis(begun, System.nanoTime()), end.values().iterator().next().getAppliedIndex(), version,

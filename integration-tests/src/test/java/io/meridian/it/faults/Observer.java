@@ -131,7 +131,7 @@ public final class Observer implements AutoCloseable {
 
     private Answer probe(String id, long pid) {
         try {
-            MemberStatus status = client.localStatus(cluster.apiAddress(id));
+            MemberStatus status = client.metadata().localStatus(cluster.apiAddress(id));
             return new Answer(id, System.nanoTime(), pid, status, "");
         } catch (MeridianException e) {
             return new Answer(id, System.nanoTime(), pid, null, "no answer: " + e.getMessage());
@@ -237,7 +237,7 @@ public final class Observer implements AutoCloseable {
                 }
                 agreed[0] = agreed[0] < 0 ? System.nanoTime() : agreed[0];
                 try {
-                    return reader.topology().getBootstrapped();
+                    return reader.metadata().topology().getBootstrapped();
                 } catch (MeridianException e) {
                     return false;
                 }

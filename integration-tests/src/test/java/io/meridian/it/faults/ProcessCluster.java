@@ -237,6 +237,7 @@ public final class ProcessCluster implements AutoCloseable {
         command.addAll(List.of("--election-timeout-min", electionTimeoutMin.toMillis() + "ms",
                 "--election-timeout-max", electionTimeoutMax.toMillis() + "ms"));
         command.addAll(nodeFlags);
+        command.add("--insecure");
         int launch = launches.merge(id, 1, Integer::sum);
         // Every incarnation appends to one console file; a header tells them apart.
         Files.writeString(console(id), "==== " + LocalTime.now() + " launch " + launch + ": node start "

@@ -97,7 +97,7 @@ final class Workload implements AutoCloseable {
 
     private Map<String, String> readRegisters(MeridianClient client) {
         try (client) {
-            SchedulerConfigRecord config = client.schedulerConfig(ReadOptions.getDefaultInstance());
+            SchedulerConfigRecord config = client.metadata().schedulerConfig(ReadOptions.getDefaultInstance());
             Map<String, String> values = new TreeMap<>();
             values.put(REGISTERS.get(0), Long.toString(config.getSplitQps()));
             values.put(REGISTERS.get(1), Long.toString(config.getMoveBudget()));
@@ -108,7 +108,7 @@ final class Workload implements AutoCloseable {
     private void append(MeridianClient client, int process, int n) {
         String value = prefix + "-c" + process + "-" + n;
         long invoked = System.nanoTime();
-        Result result = outcome(() -> client.applyCatalogDdl(CatalogDdl.newBuilder()
+        Result result = outcome(() -> client.placement().applyCatalogDdl(CatalogDdl.newBuilder()
                 .setPayload(ByteString.copyFromUtf8(value)).build()));
         appends.add(new ListAppend(process, value, invoked, System.nanoTime(), result));
     }
@@ -119,7 +119,8 @@ final class Workload implements AutoCloseable {
         long after = Math.max(0, lastLength - READ_WINDOW);
         long invoked = System.nanoTime();
         try {
-            GetCatalogReply reply = client.catalog(GetCatalogRequest.newBuilder().setAfterVersion(after).build());
+            GetCatalogReply reply = client.metadata().catalog(GetCatalogRequest.newBuilder().setAfterVersion(after)
+                    .build());
             long completed = System.nanoTime();
             List<String> values = new ArrayList<>();
             for (CatalogEntryRecord entry : reply.getEntriesList()) {
@@ -137,7 +138,7 @@ final class Workload implements AutoCloseable {
         // Unique per writer and step, within both parameters' bounds (move-budget is 1-100000).
         String value = Long.toString(1_000 + (long) process * 10_000 + (n / REGISTERS.size()) % 10_000);
         long invoked = System.nanoTime();
-        Result result = outcome(() -> client.controlScheduler(SchedulerControl.newBuilder()
+        Result result = outcome(() -> client.placement().controlScheduler(SchedulerControl.newBuilder()
                 .setSet(SetSchedulerParameter.newBuilder().setKey(key).setValue(value)).build()));
         registerOps.add(new RegisterOp(process, key, RegisterOp.Kind.WRITE, value, invoked, System.nanoTime(),
                 result));
@@ -146,7 +147,7 @@ final class Workload implements AutoCloseable {
     private void readRegisters(MeridianClient client, int process, int n) {
         long invoked = System.nanoTime();
         try {
-            SchedulerConfigRecord config = client.schedulerConfig(ReadOptions.getDefaultInstance());
+            SchedulerConfigRecord config = client.metadata().schedulerConfig(ReadOptions.getDefaultInstance());
             long completed = System.nanoTime();
             registerOps.add(new RegisterOp(process, REGISTERS.get(0), RegisterOp.Kind.READ,
                     Long.toString(config.getSplitQps()), invoked, completed, Result.OK));
@@ -216,7 +217,8 @@ final class Workload implements AutoCloseable {
         List<String> all = new ArrayList<>();
         long after = 0;
         while (true) {
-            GetCatalogReply page = client.catalog(GetCatalogRequest.newBuilder().setAfterVersion(after).build());
+            GetCatalogReply page = client.metadata().catalog(GetCatalogRequest.newBuilder().setAfterVersion(after)
+                    .build());
             page.getEntriesList().forEach(entry -> all.add(entry.getPayload().toStringUtf8()));
             if (page.getEntriesCount() == 0 || all.size() >= page.getVersion()) {
                 return all;

@@ -26,6 +26,7 @@ public final class ApiErrors {
             case REJECT_INVALID_ARGUMENT, REJECT_CHECKSUM_MISMATCH -> Status.Code.INVALID_ARGUMENT;
             case REJECT_NOT_FOUND -> Status.Code.NOT_FOUND;
             case REJECT_ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
+            case REJECT_PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
             default -> Status.Code.FAILED_PRECONDITION;
         };
     }

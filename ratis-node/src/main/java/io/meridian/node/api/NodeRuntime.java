@@ -7,7 +7,6 @@ import io.meridian.node.raft.RaftGateway;
 import io.meridian.node.statemachine.MetadataStateMachine;
 import io.meridian.proto.Alarm;
 import io.meridian.proto.MemberStatus;
-import io.meridian.proto.MeridianServiceGrpc;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -48,8 +47,17 @@ public interface NodeRuntime {
     /** The API address of the node that leads (this one included), when known. */
     Optional<String> leaderApiAddress();
 
-    /** A stub for the leader's API, when another node leads and its address is known. */
-    Optional<MeridianServiceGrpc.MeridianServiceBlockingStub> leaderStub(Duration deadline);
+    /**
+     * A channel to the leader's API, when another node leads and its address is known. Calls on it
+     * carry the current call's caller, so the leader judges the caller, not this node.
+     */
+    Optional<io.grpc.Channel> leaderChannel();
+
+    /** Whether the cluster runs with mutual TLS (else every caller is an administrator). */
+    boolean secure();
+
+    /** The cluster CA, when this node was given its key: it signs joining nodes' certificates. */
+    Optional<io.meridian.security.CertificateAuthority> certificateAuthority();
 
     /** The CORRUPT alarm about this node, when its state diverged from the majority's. */
     Optional<Alarm> corrupt();

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -74,6 +75,8 @@ public final class RaftGateway implements Closeable {
     private static final String NOT_A_MEMBER = "this node is not a member of the metadata group yet";
 
     private final String prefix;
+    /** The transport's parameters: its TLS configuration, when the cluster runs with TLS. */
+    private final Parameters transport;
     private final RaftGroupId groupId;
     private final RaftPeerId self;
     private final RaftTuning tuning;
@@ -94,8 +97,10 @@ public final class RaftGateway implements Closeable {
      *     while it leads); empty when not
      */
     public RaftGateway(String prefix, RaftGroupId groupId, RaftPeerId self, Collection<RaftPeer> peers,
-            RaftTuning tuning, ScheduledExecutorService scheduler, Supplier<Optional<RaftServer.Division>> local) {
+            RaftTuning tuning, ScheduledExecutorService scheduler, Supplier<Optional<RaftServer.Division>> local,
+            Parameters transport) {
         this.prefix = prefix;
+        this.transport = transport;
         this.local = local;
         this.groupId = groupId;
         this.self = self;
@@ -121,6 +126,7 @@ public final class RaftGateway implements Closeable {
                 .setRaftGroup(RaftGroup.valueOf(groupId, members))
                 .setLeaderId(leader)
                 .setProperties(properties)
+                .setParameters(transport)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts,
                         TimeDuration.valueOf(RETRY_SLEEP.toMillis(), TimeUnit.MILLISECONDS)))
                 .build();

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
@@ -62,7 +63,8 @@ public final class RaftMembership implements Closeable {
     private final RaftPeerId self;
     private final RaftTuning tuning;
 
-    public RaftMembership(Supplier<Optional<RaftServer.Division>> division, RaftGroup selfOnly, RaftTuning tuning) {
+    public RaftMembership(Supplier<Optional<RaftServer.Division>> division, RaftGroup selfOnly, RaftTuning tuning,
+            Parameters transport) {
         this.division = division;
         this.tuning = tuning;
         this.self = selfOnly.getPeers().iterator().next().getId();
@@ -72,7 +74,7 @@ public final class RaftMembership implements Closeable {
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
                 TimeDuration.valueOf(changeTimeoutMs(tuning), TimeUnit.MILLISECONDS));
         this.admin = RaftClient.newBuilder().setRaftGroup(selfOnly).setProperties(properties)
-                .setRetryPolicy(RetryPolicies.noRetry()).build();
+                .setParameters(transport).setRetryPolicy(RetryPolicies.noRetry()).build();
     }
 
     /** How long one configuration change may take: staging (3 election timeouts) and a commit. */

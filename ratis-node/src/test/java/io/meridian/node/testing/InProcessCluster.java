@@ -3,6 +3,9 @@ package io.meridian.node.testing;
 import static org.awaitility.Awaitility.await;
 
 import io.meridian.client.MeridianClient;
+import io.meridian.node.NodeSecurity;
+import io.meridian.proto.AccessRole;
+import io.meridian.security.TlsFiles;
 import io.meridian.core.topology.RaftRole;
 import io.meridian.node.HostPort;
 import io.meridian.node.MeridianNode;
@@ -48,6 +51,8 @@ public final class InProcessCluster implements AutoCloseable {
     private RaftTuning tuning = RaftTuning.DEFAULT;
     private final Map<String, NodeConfig> configs = new TreeMap<>();
     private final Map<String, MeridianNode> running = new TreeMap<>();
+    /** The cluster CA and every party's files, when the cluster runs with mutual TLS. */
+    private TestPki pki;
 
     private InProcessCluster(Path root, boolean deleteRoot) {
         this.root = root;
@@ -64,6 +69,7 @@ public final class InProcessCluster implements AutoCloseable {
         private RaftTuning tuning = RaftTuning.DEFAULT;
         private Path root;
         private final Map<String, Map<String, String>> labels = new TreeMap<>();
+        private boolean secure;
 
         public Builder nodes(int count) {
             nodes = count;
@@ -80,6 +86,16 @@ public final class InProcessCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the cluster with mutual TLS on both ports: a CA under the root's tls directory, a node
+         * certificate for each node (each given the CA key, so any of them signs joining nodes'
+         * certificates) and an "admin" certificate that {@link #client()} presents.
+         */
+        public Builder secure() {
+            secure = true;
+            return this;
+        }
+
         public Builder labels(String nodeId, Map<String, String> value) {
             labels.put(nodeId, value);
             return this;
@@ -92,6 +108,10 @@ public final class InProcessCluster implements AutoCloseable {
                 Path dir = temporary ? Files.createTempDirectory("meridian-cluster-") : root;
                 InProcessCluster cluster = new InProcessCluster(dir, temporary);
                 cluster.tuning = tuning;
+                if (secure) {
+                    cluster.pki = TestPki.create(dir.resolve("tls"));
+                    cluster.pki.issue("admin", AccessRole.ACCESS_ROLE_ADMIN);
+                }
                 TreeMap<String, String> peers = new TreeMap<>();
                 TreeMap<String, HostPort[]> addresses = new TreeMap<>();
                 for (int i = 1; i <= nodes; i++) {
@@ -110,6 +130,7 @@ public final class InProcessCluster implements AutoCloseable {
                             .initialPeers(peers)
                             .labels(labels.getOrDefault(id, Map.of()))
                             .tuning(tuning)
+                            .security(cluster.securityFor(id, true))
                             .build());
                 }
                 cluster.startNodes(new ArrayList<>(cluster.configs.keySet()));
@@ -222,16 +243,51 @@ public final class InProcessCluster implements AutoCloseable {
         return node != null ? node.apiAddress().toString() : configs.get(id).apiAddress().toString();
     }
 
-    /** A client of every node of the cluster, running or not. */
+    /** A client of every node of the cluster, running or not (an administrator, with TLS). */
     public MeridianClient client() {
         return MeridianClient.builder().endpoints(configs.keySet().stream().map(this::endpoint).toList())
+                .tls(pki == null ? null : pki.files("admin"))
                 .timeout(Duration.ofSeconds(30)).build();
     }
 
     /** A client of these nodes only, in this order. */
     public MeridianClient clientOf(String... ids) {
         return MeridianClient.builder().endpoints(Stream.of(ids).map(this::endpoint).toList())
+                .tls(pki == null ? null : pki.files("admin"))
                 .timeout(Duration.ofSeconds(30)).build();
+    }
+
+    /** The cluster's CA, for a cluster built {@link Builder#secure()}. */
+    public TestPki pki() {
+        if (pki == null) {
+            throw new IllegalStateException("the cluster runs without TLS");
+        }
+        return pki;
+    }
+
+    /**
+     * A node's security: plaintext, or its TLS files (issued now when {@code issue}; a joining node
+     * is issued its certificate by the cluster) and the CA key.
+     */
+    private NodeSecurity securityFor(String id, boolean issue) {
+        if (pki == null) {
+            return NodeSecurity.INSECURE;
+        }
+        TlsFiles files = issue ? pki.issue(id, AccessRole.ACCESS_ROLE_NODE) : pki.files(id);
+        return NodeSecurity.tls(files, issue ? Optional.of(pki.caKeyFile()) : Optional.empty());
+    }
+
+    /**
+     * On a secure cluster, starts a node that joins with only the CA certificate and a token: it
+     * leaves with the certificate the cluster signs for it.
+     */
+    public MeridianNode joinSecure(String id, String token, Map<String, String> labels, RaftRole role) {
+        try {
+            return joinAt(id, new HostPort("127.0.0.1", freePort()), new HostPort("127.0.0.1", freePort()),
+                    Optional.of(token), labels, role, securityFor(id, false));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Stops a node cleanly (handing off leadership if it leads). */
@@ -288,6 +344,11 @@ public final class InProcessCluster implements AutoCloseable {
      */
     public MeridianNode joinAt(String id, HostPort raft, HostPort api, Optional<String> token,
             Map<String, String> labels, RaftRole role) {
+        return joinAt(id, raft, api, token, labels, role, securityFor(id, pki != null));
+    }
+
+    private MeridianNode joinAt(String id, HostPort raft, HostPort api, Optional<String> token,
+            Map<String, String> labels, RaftRole role, NodeSecurity security) {
         try {
             Path dir = root.resolve(id);
             if (!configs.containsKey(id) && Files.exists(dir)) {
@@ -302,6 +363,7 @@ public final class InProcessCluster implements AutoCloseable {
                     .tuning(tuning)
                     .join(endpoints, token.map(Secret::of))
                     .joinRole(role)
+                    .security(security)
                     .build();
             MeridianNode node = MeridianNode.start(config);
             configs.put(id, config.toBuilder().join(endpoints, Optional.empty()).build());
