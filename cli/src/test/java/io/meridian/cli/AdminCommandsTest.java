@@ -113,9 +113,9 @@ class AdminCommandsTest extends CliTestBase {
     void capabilitiesShowEachNodeAndTheClusterValue() {
         Result table = run("capabilities", "show").ok();
         assertThat(table.lines()).containsExactly(
-                "CAPABILITY                VALUE  FLOOR  n1         n2         n3",
-                "meridian.entry-format     5      1      1,2,3,4,5  1,2,3,4,5  1,2,3,4,5",
-                "meridian.snapshot-format  1      1      1          1          1");
+                "CAPABILITY                VALUE  FLOOR  n1           n2           n3",
+                "meridian.entry-format     6      1      1,2,3,4,5,6  1,2,3,4,5,6  1,2,3,4,5,6",
+                "meridian.snapshot-format  1      1      1            1            1");
         CapabilitiesReply json = run("capabilities", "show", "-o", "json").ok()
                 .json(CapabilitiesReply.getDefaultInstance());
         assertThat(json.getNodesList()).hasSize(3);

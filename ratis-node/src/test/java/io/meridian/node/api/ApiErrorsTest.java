@@ -16,14 +16,15 @@ import org.junit.jupiter.api.Test;
 class ApiErrorsTest {
 
     @Test
-    void everyRejectionCodeMapsToOneOfFourStatuses() {
+    void everyRejectionCodeMapsToOneOfFiveStatuses() {
         for (RejectCode code : RejectCode.values()) {
             if (code == RejectCode.REJECT_CODE_UNSPECIFIED || code == RejectCode.UNRECOGNIZED) {
                 continue;
             }
             assertThat(ApiErrors.statusOf(code)).isIn(Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND,
-                    Status.Code.ALREADY_EXISTS, Status.Code.FAILED_PRECONDITION);
+                    Status.Code.ALREADY_EXISTS, Status.Code.FAILED_PRECONDITION, Status.Code.PERMISSION_DENIED);
         }
+        assertThat(ApiErrors.statusOf(RejectCode.REJECT_PERMISSION_DENIED)).isEqualTo(Status.Code.PERMISSION_DENIED);
         assertThat(ApiErrors.statusOf(RejectCode.REJECT_CHECKSUM_MISMATCH)).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(ApiErrors.statusOf(RejectCode.REJECT_NOT_FOUND)).isEqualTo(Status.Code.NOT_FOUND);
         assertThat(ApiErrors.statusOf(RejectCode.REJECT_ALREADY_EXISTS)).isEqualTo(Status.Code.ALREADY_EXISTS);
