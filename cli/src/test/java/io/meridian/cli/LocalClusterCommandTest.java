@@ -41,13 +41,20 @@ class LocalClusterCommandTest {
 
         assertThat(plan.restart()).isFalse();
         assertThat(plan.starting()).extracting(LocalClusterCommand.NodeLaunch::id).containsExactly("n1", "n2", "n3");
+        Path tls = dir.resolve("tls").toAbsolutePath();
         assertThat(plan.starting().get(1).flags()).containsExactly("--id", "n2", "--raft-address", "127.0.0.1:9002",
                 "--api-address", "127.0.0.1:9102", "--labels", "zone=local-2",
+                "--tls-ca", tls.resolve("ca.crt").toString(), "--tls-cert", tls.resolve("n2.crt").toString(),
+                "--tls-key", tls.resolve("n2.key").toString(), "--ca-key", tls.resolve("ca.key").toString(),
                 "--peers", "n1=127.0.0.1:9001,n2=127.0.0.1:9002,n3=127.0.0.1:9003");
+        assertThat(tls.resolve("n2.crt")).isRegularFile();
+        assertThat(tls.resolve("n4.crt")).doesNotExist();
         assertThat(plan.starting().get(1).dataDir()).isEqualTo(dir.resolve("n2"));
         assertThat(plan.joining()).extracting(LocalClusterCommand.NodeLaunch::id).containsExactly("n4", "n5");
         assertThat(plan.joining().get(0).flags()).containsExactly("--id", "n4", "--raft-address", "127.0.0.1:9004",
-                "--api-address", "127.0.0.1:9104", "--labels", "zone=local-4");
+                "--api-address", "127.0.0.1:9104", "--labels", "zone=local-4",
+                "--tls-ca", tls.resolve("ca.crt").toString(), "--tls-cert", tls.resolve("n4.crt").toString(),
+                "--tls-key", tls.resolve("n4.key").toString());
     }
 
     @Test
