@@ -4,7 +4,11 @@ import com.google.protobuf.ByteString;
 import io.meridian.cli.Meridian;
 import io.meridian.client.MeridianClient;
 import io.meridian.node.RaftTuning;
+import io.meridian.proto.AccessRole;
 import io.meridian.proto.AdvertiseNode;
+import io.meridian.security.CertificateAuthority;
+import io.meridian.security.CertificateSubject;
+import io.meridian.security.TlsFiles;
 import io.meridian.proto.CreateGroup;
 import io.meridian.proto.Label;
 import io.meridian.proto.MemberStatus;
@@ -27,7 +31,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Three Meridian nodes, each `meridian node start` in a JVM of its own on loopback, as deployed.
+ * Three Meridian nodes, each `meridian node start` in a JVM of its own on loopback, as deployed:
+ * with mutual TLS on both ports (a CA and certificates made in the work directory), or plaintext.
  * The write workload alternates shard reassignments and node advertisements (~200-byte entries)
  * over 64 shards in two replica groups.
  */
@@ -38,13 +43,37 @@ final class MeridianCluster implements AutoCloseable {
 
     private final Procs procs;
     private final RaftTuning tuning;
+    private final boolean tls;
     private final Map<String, Integer> raftPorts = new TreeMap<>();
     private final Map<String, Integer> apiPorts = new TreeMap<>();
     private List<NodeRecord> nodes = List.of();
 
     MeridianCluster(Path dir, RaftTuning tuning) throws IOException {
+        this(dir, tuning, false);
+    }
+
+    MeridianCluster(Path dir, RaftTuning tuning, boolean tls) throws IOException {
         this.procs = new Procs(dir);
         this.tuning = tuning;
+        this.tls = tls;
+        if (tls) {
+            Path certs = dir.resolve("tls");
+            java.nio.file.Files.createDirectories(certs);
+            CertificateAuthority ca = CertificateAuthority.create("bench-ca", Duration.ofDays(2));
+            ca.write(certs.resolve("ca.crt"), certs.resolve("ca.key"));
+            for (String id : IDS) {
+                ca.issue(new CertificateSubject(id, AccessRole.ACCESS_ROLE_NODE, List.of("localhost", "127.0.0.1"),
+                        new TreeMap<>(), "voter"), Duration.ofDays(1)).write(certs.resolve(id + ".crt"),
+                        certs.resolve(id + ".key"));
+            }
+            ca.issue(new CertificateSubject("bench", AccessRole.ACCESS_ROLE_ADMIN, List.of(), new TreeMap<>(), ""),
+                    Duration.ofDays(1)).write(certs.resolve("bench.crt"), certs.resolve("bench.key"));
+        }
+    }
+
+    private TlsFiles files(String name) {
+        Path certs = procs.dir().resolve("tls");
+        return new TlsFiles(certs.resolve("ca.crt"), certs.resolve(name + ".crt"), certs.resolve(name + ".key"));
     }
 
     /** Starts the three nodes and waits until the cluster is bootstrapped with a leader. */
@@ -73,7 +102,13 @@ final class MeridianCluster implements AutoCloseable {
                 "--election-timeout-min", tuning.electionTimeoutMin().toMillis() + "ms",
                 "--election-timeout-max", tuning.electionTimeoutMax().toMillis() + "ms"));
         args.addAll(extra);
-        args.add("--insecure");
+        if (tls) {
+            TlsFiles files = files(id);
+            args.addAll(List.of("--tls-ca", files.caCertificate().toString(), "--tls-cert",
+                    files.certificate().toString(), "--tls-key", files.privateKey().toString()));
+        } else {
+            args.add("--insecure");
+        }
         procs.java(id, Meridian.class.getName(), args);
     }
 
@@ -88,7 +123,8 @@ final class MeridianCluster implements AutoCloseable {
     }
 
     MeridianClient client(Duration timeout) {
-        return MeridianClient.builder().endpoints(endpoints()).timeout(timeout).build();
+        return MeridianClient.builder().endpoints(endpoints()).tls(tls ? files("bench") : null).timeout(timeout)
+                .build();
     }
 
     /** Creates a second replica group and splits the keyspace into {@link #SHARDS} shards. */

@@ -32,14 +32,22 @@ final class WriteBench {
         Map<String, Map<Integer, Load.Result>> results = new LinkedHashMap<>();
 
         int payload;
-        out.println("write: starting 3 Meridian node processes");
-        try (MeridianCluster meridian = new MeridianCluster(settings.workDir().resolve("write-meridian"), tuning)) {
+        out.println("write: starting 3 Meridian node processes (mutual TLS, as deployed)");
+        try (MeridianCluster meridian = new MeridianCluster(settings.workDir().resolve("write-meridian"), tuning,
+                true)) {
             meridian.start();
             meridian.prepareWorkload();
             double mean = meridian.meanEntryBytes();
             payload = (int) Math.round(mean);
             table.setting("entry_bytes", Report.round(mean));
             results.put("meridian", levels("meridian", settings, out, meridian.clients()));
+        }
+        out.println("write: starting 3 Meridian node processes without TLS (--insecure)");
+        try (MeridianCluster plaintext = new MeridianCluster(settings.workDir().resolve("write-meridian-plain"),
+                tuning, false)) {
+            plaintext.start();
+            plaintext.prepareWorkload();
+            results.put("meridian-plain", levels("meridian-plain", settings, out, plaintext.clients()));
         }
         out.println("write: starting 3 bare Ratis processes");
         try (RatisCluster ratis = new RatisCluster(settings.workDir().resolve("write-ratis"), tuning)) {
@@ -71,7 +79,7 @@ final class WriteBench {
             }
         }
         List<Report> tables = new ArrayList<>(List.of(table));
-        for (String baseline : List.of("ratis", "etcd")) {
+        for (String baseline : List.of("meridian-plain", "ratis", "etcd")) {
             if (results.containsKey(baseline)) {
                 tables.add(ratios(baseline, results.get("meridian"), results.get(baseline)));
             }

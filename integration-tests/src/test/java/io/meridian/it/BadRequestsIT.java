@@ -152,8 +152,11 @@ class BadRequestsIT {
             cluster.awaitConverged();
             MetadataImage after = cluster.node("n1").stateMachine().image();
             // Refusals at apply are remembered in the client's session (a retry gets the same
-            // refusal); nothing else changed.
-            assertThat(after.withProvenance(before.provenance()).withSessions(before.sessions())).isEqualTo(before);
+            // refusal) and recorded in the audit trail, each with its code; nothing else changed.
+            assertThat(after.audit().since(before.index() + 1)).isNotEmpty()
+                    .allSatisfy(record -> assertThat(record.getOutcome()).startsWith("REJECT_"));
+            assertThat(after.withProvenance(before.provenance()).withSessions(before.sessions())
+                    .withAudit(before.audit())).isEqualTo(before);
         }
     }
 

@@ -233,6 +233,62 @@ class TrustIT {
     }
 
     @Test
+    void aNodeCheckpointsOnlyTheMigrationsItTakesPartIn() throws Exception {
+        String token = admin.membership().issueToken(IssueTokenRequest.newBuilder().setTtlMs(600_000).build())
+                .getToken();
+        cluster.joinSecure("n8", token, Map.of("zone", "z8"), RaftRole.LEARNER);
+        org.awaitility.Awaitility.await().atMost(InProcessCluster.PATIENCE).until(() -> admin.metadata().topology()
+                .getNodesList().stream().anyMatch(info -> info.getNode().getNodeId().equals("n8")
+                        && info.getNode().getState() == io.meridian.proto.NodeStateProto.NODE_STATE_ACTIVE));
+        admin.placement().place(io.meridian.proto.PlacementCommand.newBuilder()
+                .setTransfer(io.meridian.proto.TransferReplica.newBuilder().setShardId(1).setFromNode("n1")
+                        .setToNode("n8"))
+                .setReason("trust test").build());
+        io.meridian.proto.MigrationRecord migration = admin.metadata().listMigrations(
+                io.meridian.proto.ListMigrationsRequest.newBuilder().setInFlightOnly(true).build())
+                .getMigrationsList().stream().filter(m -> m.getToNode().equals("n8")).findFirst().orElseThrow();
+        byte[] payload = "copied 0 of 1".getBytes(StandardCharsets.UTF_8);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(payload);
+        io.meridian.proto.MigrationCheckpoint checkpoint = io.meridian.proto.MigrationCheckpoint.newBuilder()
+                .setMigrationId(migration.getMigrationId()).setAttempt(migration.getAttempt())
+                .setPhase(io.meridian.proto.MigrationPhaseProto.MIGRATION_PHASE_COPYING)
+                .setPayload(com.google.protobuf.ByteString.copyFrom(payload)).setCrc32C((int) crc.getValue()).build();
+        try (MeridianClient n4 = as(pki.issue("n4", AccessRole.ACCESS_ROLE_NODE))) {
+            assertThatThrownBy(() -> n4.node().checkpoint(checkpoint))
+                    .hasMessageContaining("identity n4 (role node) may checkpoint only the migrations it takes part "
+                            + "in; migration " + migration.getMigrationId() + " moves from n1 to n8");
+        }
+        try (MeridianClient n8 = as(cluster.config("n8").security().tls().orElseThrow())) {
+            assertThat(n8.node().checkpoint(checkpoint).getIndex()).isPositive();
+        }
+    }
+
+    @Test
+    void aWatchEndsWhenItsIdentityIsRevoked() throws Exception {
+        TlsFiles files = pki.issue("walter", AccessRole.ACCESS_ROLE_READER);
+        java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicInteger events = new java.util.concurrent.atomic.AtomicInteger();
+        try (MeridianClient walter = as(files, "n2");
+                var subscription = walter.metadata().watch(1, new io.meridian.client.WatchListener() {
+                    @Override
+                    public void onEvent(io.meridian.proto.WatchEvent event) {
+                        events.incrementAndGet();
+                    }
+
+                    @Override
+                    public void onError(MeridianException error) {
+                        ended.complete(error);
+                    }
+                })) {
+            org.awaitility.Awaitility.await().atMost(InProcessCluster.PATIENCE).until(() -> events.get() > 0);
+            admin.access().revoke("walter", "watch test");
+            assertThat(ended.get(60, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasMessageContaining("identity walter was revoked at index");
+        }
+    }
+
+    @Test
     void theAuditTrailChainsEveryAcceptedWrite() {
         admin.placement().controlScheduler(SchedulerControl.newBuilder()
                 .setPause(io.meridian.proto.PauseScheduler.getDefaultInstance()).build());

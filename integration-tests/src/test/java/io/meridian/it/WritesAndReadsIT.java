@@ -195,7 +195,7 @@ class WritesAndReadsIT {
                 .getTablesList()).singleElement().satisfies(table -> assertThat(table.getPurgedTotal()).isEqualTo(2));
 
         viaFollower.placement().changeEdgeCache(Entries.enableEdgeCache("n2", 4, 1024, 4096, "eu").getEdgeCache());
-        viaLeader.placement().changeEdgeCache(Entries.edgeStats("n2", 90, 10).getEdgeCache());
+        viaLeader.node().reportEdgeCacheStats(Entries.edgeStats("n2", 90, 10).getEdgeCache());
         assertThat(viaFollower.metadata().edgeCacheStats(GetEdgeCacheStatsRequest.newBuilder().setNodeId("n2").build())
                 .getHits()).isEqualTo(90);
         assertThat(viaLeader.metadata().listEdgeCaches(ListEdgeCachesRequest.newBuilder().setGeo("eu").build())
