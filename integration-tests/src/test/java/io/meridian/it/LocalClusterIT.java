@@ -154,11 +154,45 @@ class LocalClusterIT {
             assertThat(process.parent().map(ProcessHandle::pid)).as("parent of %s", node.getKey())
                     .contains(cluster.pid());
             assertThat(Path.of(process.info().command().orElseThrow()).getFileName().toString()).isEqualTo("java");
-            assertThat(process.info().arguments().map(List::of).orElseThrow())
-                    .containsSubsequence("io.meridian.cli.Meridian", "node", "start", "--data-dir",
-                            "meridian-data/" + node.getKey());
+            List<String> arguments = process.info().arguments().map(List::of).orElseThrow();
+            assertThat(arguments).containsSubsequence("io.meridian.cli.Meridian", "node", "start", "--data-dir",
+                    "meridian-data/" + node.getKey());
+            // What `ps` shows holds paths of key files, never a key.
+            for (String key : keyBodies()) {
+                assertThat(String.join(" ", arguments)).as("command line of %s", node.getKey()).doesNotContain(key)
+                        .doesNotContain("PRIVATE KEY");
+            }
         }
         return pids;
+    }
+
+    /** The start of the base64 body of every private key local-cluster made (the CA's and each node's). */
+    private List<String> keyBodies() throws IOException {
+        List<String> bodies = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(data().resolve("tls"))) {
+            for (Path key : files.filter(file -> file.toString().endsWith(".key")).sorted().toList()) {
+                String body = Files.readString(key).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+                bodies.add(body.substring(0, Math.min(48, body.length())));
+            }
+        }
+        assertThat(bodies).as("keys in meridian-data/tls").hasSizeGreaterThanOrEqualTo(4);
+        return bodies;
+    }
+
+    /** No private key rests in a node's data directory: its Raft log, snapshots, logs or console output. */
+    private void assertNoKeyInNodeDirectories() throws IOException {
+        List<String> bodies = keyBodies();
+        for (String id : List.of("n1", "n2", "n3")) {
+            try (java.util.stream.Stream<Path> files = Files.walk(data().resolve(id))) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    String text = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    assertThat(text).as("%s", file).doesNotContain("PRIVATE KEY");
+                    for (String body : bodies) {
+                        assertThat(text).as("%s", file).doesNotContain(body);
+                    }
+                }
+            }
+        }
     }
 
     private static void assertGone(Map<String, Long> pids) {
@@ -263,6 +297,11 @@ class LocalClusterIT {
         assertThat(Files.readString(data().resolve(victim).resolve("logs").resolve("meridian.log")))
                 .contains(victim + ": Started: ").contains("(restarted on existing data)");
 
+        for (String id : List.of("n1", "n2", "n3")) {
+            if (!id.equals(victim)) {
+                assertThat(ok("cluster", "snapshot", "--node", id).out()).contains("wrote a snapshot at index");
+            }
+        }
         int exit = interrupt();
         assertThat(exit).isIn(130, 143);
         assertThat(Files.readString(out)).contains("stopping 2 nodes")
@@ -275,6 +314,7 @@ class LocalClusterIT {
                     .contains(id + ": ");
             assertThat(Files.readString(data().resolve(id).resolve("node.out"))).contains("node " + id + " started");
         }
+        assertNoKeyInNodeDirectories();
         Run down = cli("cluster", "status", "--timeout", "2s");
         assertThat(down.exit()).isEqualTo(3);
 

@@ -86,14 +86,19 @@ final class ApiCalls {
     }
 
     /**
-     * Submits an entry that carries no caller (a join: the token is its credential, whoever sends
-     * it), with the current call's request identity.
+     * The entry with the current call's request identity and no caller (a join: the token is its
+     * credential, whoever sends it).
      */
-    <T> void submitWithoutCaller(MetadataEntry unidentified, StreamObserver<T> out,
-            Function<Rejection, StatusRuntimeException> onRejection, Function<EntryOutcome, T> reply) {
+    static MetadataEntry withoutCaller(MetadataEntry unidentified) {
         MetadataEntry.Builder entry = unidentified.toBuilder().clearCaller();
         RequestIdentity.current().ifPresent(entry::setRequest);
-        submitStamped(entry.build(), out, onRejection, reply);
+        return entry.build();
+    }
+
+    /** Submits an entry already stamped with what it carries (see {@link #withoutCaller}). */
+    <T> void submitIdentified(MetadataEntry entry, StreamObserver<T> out,
+            Function<Rejection, StatusRuntimeException> onRejection, Function<EntryOutcome, T> reply) {
+        submitStamped(entry, out, onRejection, reply);
     }
 
     private <T> void submitStamped(MetadataEntry entry, StreamObserver<T> out,

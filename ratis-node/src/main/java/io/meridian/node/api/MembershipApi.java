@@ -143,18 +143,34 @@ public final class MembershipApi extends MembershipServiceGrpc.MembershipService
             forwardJoin(request, out);
             return;
         }
-        Optional<X509Certificate> certificate = Optional.empty();
-        if (ca.isPresent()) {
+        // The batch carries the call's request identity, stamped now: the signing below may wait for
+        // a read index on another thread.
+        MetadataEntry batch = ApiCalls.withoutCaller(joinBatch(request, token));
+        if (ca.isEmpty()) {
+            submitJoin(request, batch, Optional.empty(), "", out);
+            return;
+        }
+        // The token check before signing reads this node's state: first catch up with the leader,
+        // so a token issued a moment ago through another node is known here.
+        node.gateway().readBarrier().whenComplete((ignored, error) -> {
+            if (error != null) {
+                out.onError(ApiErrors.readUnavailable(error));
+                return;
+            }
+            X509Certificate certificate;
             try {
-                certificate = Optional.of(sign(ca.get(), request, token));
+                certificate = sign(ca.get(), request, token);
             } catch (StatusRuntimeException e) {
                 out.onError(e);
                 return;
             }
-        }
-        Optional<String> certificatePem = certificate.map(Pem::encode);
-        String caPem = ca.map(authority -> Pem.encode(authority.certificate())).orElse("");
-        calls.submitWithoutCaller(joinBatch(request, token), out, rejection -> rejection.batchEntry() == 0
+            submitJoin(request, batch, Optional.of(Pem.encode(certificate)), Pem.encode(ca.get().certificate()), out);
+        });
+    }
+
+    private void submitJoin(JoinRequest request, MetadataEntry batch, Optional<String> certificatePem, String caPem,
+            StreamObserver<JoinReply> out) {
+        calls.submitIdentified(batch, out, rejection -> rejection.batchEntry() == 0
                 ? Status.PERMISSION_DENIED.withDescription(INVALID_TOKEN).asRuntimeException()
                 : ApiErrors.rejected(rejection), outcome -> {
                     JoinReply.Builder answer = JoinReply.newBuilder().setIndex(outcome.getIndex())
