@@ -79,54 +79,27 @@ final class Admission {
      * when no endpoint answers within the write timeout.
      */
     Admitted admit(String apiAddress, byte[] capabilities) throws IOException {
-        long deadline = System.nanoTime() + config.tuning().writeTimeout().toNanos();
-        List<ManagedChannel> channels = new ArrayList<>();
-        for (HostPort endpoint : endpoints) {
-            channels.add(NodeTls.channel(NettyChannelBuilder.forTarget(endpoint.toString()), tls).build());
-        }
         // One request identity for every attempt: a join whose answer was lost and is sent again is
         // answered with the first outcome instead of being refused for a token already consumed.
-        RequestSession.Request request = new RequestSession().begin();
-        try {
-            String lastProblem = "";
-            int attempt = 0;
-            while (System.nanoTime() - deadline < 0) {
-                ManagedChannel channel = channels.get(attempt++ % channels.size());
-                MembershipServiceGrpc.MembershipServiceBlockingStub stub = MembershipServiceGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS);
-                try {
-                    TopologyReply topology = MetadataServiceGrpc.newBlockingStub(channel)
-                            .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                            .getTopology(ReadOptions.getDefaultInstance());
-                    Optional<NodeRecord> known = member(topology, config.nodeId());
-                    if (known.isPresent()) {
-                        return alreadyMember(known.get(), topology);
-                    }
-                    JoinReply joined = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
-                            RequestHeader.of(request.id()))).join(joinRequest(config, endpoints, apiAddress,
-                            capabilities, com.google.protobuf.ByteString.EMPTY));
-                    LOG.info("{}: Joined the cluster through {} at index {} as a JOINING learner; catching up.",
-                            prefix, channel.authority(), joined.getIndex());
-                    TopologyReply after = MetadataServiceGrpc.newBlockingStub(channel)
-                            .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                            .getTopology(ReadOptions.getDefaultInstance());
-                    return new Admitted(true, joined.getIndex(), members(after));
-                } catch (StatusRuntimeException e) {
-                    Status.Code code = e.getStatus().getCode();
-                    if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
-                        lastProblem = channel.authority() + ": " + e.getStatus().getDescription();
-                        sleep();
-                        continue;
-                    }
-                    throw new IOException("the cluster refused to let " + config.nodeId() + " join: "
-                            + e.getStatus().getDescription(), e);
-                }
+        return untilAnswered(config, endpoints, builder -> NodeTls.channel(builder, tls), (channel, id) -> {
+            TopologyReply topology = MetadataServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                    .getTopology(ReadOptions.getDefaultInstance());
+            Optional<NodeRecord> known = member(topology, config.nodeId());
+            if (known.isPresent()) {
+                return alreadyMember(known.get(), topology);
             }
-            throw new IOException("no endpoint of " + endpoints + " let " + config.nodeId() + " join "
-                    + "within " + config.tuning().writeTimeout().toMillis() + " ms (last: " + lastProblem + ")");
-        } finally {
-            channels.forEach(ManagedChannel::shutdownNow);
-        }
+            JoinReply joined = MembershipServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(RequestHeader.of(id)))
+                    .join(joinRequest(config, endpoints, apiAddress, capabilities, ByteString.EMPTY));
+            LOG.info("{}: Joined the cluster through {} at index {} as a JOINING learner; catching up.",
+                    prefix, channel.authority(), joined.getIndex());
+            TopologyReply after = MetadataServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                    .getTopology(ReadOptions.getDefaultInstance());
+            return new Admitted(true, joined.getIndex(), members(after));
+        });
     }
 
     private Admitted alreadyMember(NodeRecord known, TopologyReply topology) throws IOException {
@@ -164,36 +137,53 @@ final class Admission {
             throw new IOException(e.getMessage(), e);
         }
         java.security.KeyPair keys = SigningRequests.newKeyPair();
-        com.google.protobuf.ByteString csr = com.google.protobuf.ByteString.copyFrom(
+        ByteString csr = ByteString.copyFrom(
                 SigningRequests.create(keys, config.nodeId()));
+        untilAnswered(config, config.joinEndpoints(), builder -> builder.sslContext(trustOnly), (channel, id) -> {
+            JoinReply joined = MembershipServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(RequestHeader.of(id)))
+                    .join(joinRequest(config, config.joinEndpoints(), config.apiAddress().toString(),
+                            config.capabilities().encode(), csr));
+            if (joined.getCertificatePem().isEmpty()) {
+                throw new IOException("the cluster at " + channel.authority() + " let " + config.nodeId()
+                        + " join but issued no certificate: does it run with TLS?");
+            }
+            Files.createDirectories(files.certificate().toAbsolutePath().getParent());
+            Files.createDirectories(files.privateKey().toAbsolutePath().getParent());
+            Pem.writePrivate(files.privateKey(), Pem.encode(keys.getPrivate()));
+            Pem.writePublic(files.certificate(), joined.getCertificatePem());
+            LOG.info("{}: Joined the cluster through {} at index {}; wrote the certificate it issued to {}.",
+                    config.nodeId(), channel.authority(), joined.getIndex(), files.certificate());
+            return joined;
+        });
+    }
+
+    /** One attempt through one endpoint, carrying the request identity every attempt shares. */
+    private interface Attempt<T> {
+        T on(ManagedChannel channel, io.meridian.proto.RequestId id) throws IOException;
+    }
+
+    /**
+     * Tries the endpoints in turn with one request identity until one answers, within the write
+     * timeout: an endpoint that is unavailable or slow is left for the next; any other refusal ends
+     * the join.
+     */
+    private static <T> T untilAnswered(NodeConfig config, List<HostPort> endpoints,
+            java.util.function.UnaryOperator<NettyChannelBuilder> transport, Attempt<T> attempt) throws IOException {
         long deadline = System.nanoTime() + config.tuning().writeTimeout().toNanos();
         List<ManagedChannel> channels = new ArrayList<>();
-        for (HostPort endpoint : config.joinEndpoints()) {
-            channels.add(NettyChannelBuilder.forTarget(endpoint.toString()).sslContext(trustOnly).build());
+        for (HostPort endpoint : endpoints) {
+            channels.add(transport.apply(NettyChannelBuilder.forTarget(endpoint.toString())).build());
         }
         RequestSession.Request request = new RequestSession().begin();
         try {
             String lastProblem = "";
-            int attempt = 0;
+            int tried = 0;
             while (System.nanoTime() - deadline < 0) {
-                ManagedChannel channel = channels.get(attempt++ % channels.size());
+                ManagedChannel channel = channels.get(tried++ % channels.size());
                 try {
-                    JoinReply joined = MembershipServiceGrpc.newBlockingStub(channel)
-                            .withDeadlineAfter(CALL_DEADLINE_MS, TimeUnit.MILLISECONDS)
-                            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(RequestHeader.of(request.id())))
-                            .join(joinRequest(config, config.joinEndpoints(), config.apiAddress().toString(),
-                                    config.capabilities().encode(), csr));
-                    if (joined.getCertificatePem().isEmpty()) {
-                        throw new IOException("the cluster at " + channel.authority() + " let " + config.nodeId()
-                                + " join but issued no certificate: does it run with TLS?");
-                    }
-                    Files.createDirectories(files.certificate().toAbsolutePath().getParent());
-                    Files.createDirectories(files.privateKey().toAbsolutePath().getParent());
-                    Pem.writePrivate(files.privateKey(), Pem.encode(keys.getPrivate()));
-                    Pem.writePublic(files.certificate(), joined.getCertificatePem());
-                    LOG.info("{}: Joined the cluster through {} at index {}; wrote the certificate it issued to {}.",
-                            config.nodeId(), channel.authority(), joined.getIndex(), files.certificate());
-                    return;
+                    return attempt.on(channel, request.id());
                 } catch (StatusRuntimeException e) {
                     Status.Code code = e.getStatus().getCode();
                     if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
@@ -205,7 +195,7 @@ final class Admission {
                             + e.getStatus().getDescription(), e);
                 }
             }
-            throw new IOException("no endpoint of " + config.joinEndpoints() + " let " + config.nodeId() + " join "
+            throw new IOException("no endpoint of " + endpoints + " let " + config.nodeId() + " join "
                     + "within " + config.tuning().writeTimeout().toMillis() + " ms (last: " + lastProblem + ")");
         } finally {
             channels.forEach(ManagedChannel::shutdownNow);
@@ -213,7 +203,7 @@ final class Admission {
     }
 
     private static JoinRequest joinRequest(NodeConfig config, List<HostPort> endpoints, String apiAddress,
-            byte[] capabilities, com.google.protobuf.ByteString csr) throws IOException {
+            byte[] capabilities, ByteString csr) throws IOException {
         Secret token = config.joinToken().orElseThrow(() -> new IOException("node " + config.nodeId() + " is not a "
                 + "member of the cluster at " + endpoints + " yet; it needs a join token (issue one "
                 + "with `meridian token issue`)"));
